@@ -1,0 +1,15 @@
+//! Conifer: a vector database for the browser and the edge, with Pinecone's
+//! API and multitenancy model (an index of namespaces, one per tenant).
+//!
+//! The engine (everything but `wasm`) is plain synchronous Rust: no I/O, no
+//! JS types, no panics on input. See ARCHITECTURE.md for the code map.
+
+pub mod distance;
+pub mod error;
+pub mod filter;
+pub mod index;
+pub mod metadata;
+pub mod record;
+pub mod vectors;
+
+pub use error::{Error, Result};
