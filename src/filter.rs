@@ -24,4 +24,8 @@ impl Filter {
     pub fn matches(&self, _metadata: Option<&Metadata>) -> bool {
         false
     }
+
+    pub fn matches_visible(&self, _metadata: Option<&Metadata>, _visible: &dyn Fn(&str) -> bool) -> bool {
+        false
+    }
 }

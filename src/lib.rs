@@ -13,3 +13,11 @@ pub mod record;
 pub mod vectors;
 
 pub use error::{Error, Result};
+pub mod api;
+pub mod codec;
+pub mod config;
+pub mod engine;
+pub mod namespace;
+pub mod store;
+pub mod db;
+pub mod metrics;

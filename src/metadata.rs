@@ -99,6 +99,15 @@ fn number_to_json(n: f64) -> Json {
     }
 }
 
+/// Approximate heap bytes of a value (for memory accounting).
+pub fn value_bytes(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => s.len() + 8,
+        Value::Num(_) | Value::Bool(_) => 8,
+        Value::List(l) => l.iter().map(|s| s.len() + 24).sum::<usize>() + 24,
+    }
+}
+
 pub fn to_json(m: &Metadata) -> Json {
     Json::Object(m.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect())
 }

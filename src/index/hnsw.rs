@@ -33,6 +33,11 @@ impl Hnsw {
         Ok(Hnsw { params })
     }
 
+    /// Bytes of memory held by the graph.
+    pub fn heap_bytes(&self) -> usize {
+        0
+    }
+
     pub fn params(&self) -> HnswParams {
         self.params
     }

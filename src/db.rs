@@ -1,0 +1,633 @@
+//! The database: the [`Engine`] plus a [`Storage`], and the one entry point
+//! (`call`) that every surface (the JS package, the edge worker, native
+//! tests) uses. It loads namespaces lazily, persists each change as a
+//! segment before acknowledging it, evicts idle namespaces over a memory
+//! budget, compacts segment logs, and keeps request metrics.
+//!
+//! Persistence layout (tuple keys, see [`crate::store`]):
+//! - `["index", name]` → index configuration (blob `CNFI`, JSON payload)
+//! - `["manifest", index, ns]` → namespace manifest (blob `CNFM`, JSON:
+//!   record count, bytes, next segment number, schema) — the commit point
+//! - `["seg", index, ns, seq]` → a segment (see [`crate::codec`])
+//! - `["collection", name]` → a collection's bytes (see [`crate::collection`])
+//!
+//! **Invariant**: a write's future resolves only after its batch (segment and
+//! manifest together) is committed. If a commit fails, the affected
+//! namespace is unloaded, so its next use re-reads exactly what storage
+//! holds; nothing acknowledged is lost and nothing unacknowledged survives a
+//! reload.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
+
+use crate::api;
+use crate::codec::{self, Segment};
+use crate::config::IndexConfig;
+use crate::engine::{apply_segment, Change, Engine, NsEntry, NsState};
+use crate::error::{Error, Result};
+use crate::key;
+use crate::metrics::{Metrics, RequestType};
+use crate::store::{Op, Part, Storage};
+
+/// Records per segment when a namespace is rewritten by compaction.
+const SNAPSHOT_CHUNK: usize = 4096;
+/// Segments a namespace may accumulate before it is compacted.
+const COMPACT_AFTER_SEGMENTS: u64 = 64;
+
+/// The data operations `call` dispatches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataOp {
+    Upsert,
+    Query,
+    Fetch,
+    FetchByMetadata,
+    Update,
+    Delete,
+    List,
+    DescribeIndexStats,
+    ListNamespaces,
+    CreateNamespace,
+}
+
+impl DataOp {
+    pub fn parse(s: &str) -> Option<DataOp> {
+        Some(match s {
+            "upsert" => DataOp::Upsert,
+            "query" => DataOp::Query,
+            "fetch" => DataOp::Fetch,
+            "fetch_by_metadata" => DataOp::FetchByMetadata,
+            "update" => DataOp::Update,
+            "delete" => DataOp::Delete,
+            "list" => DataOp::List,
+            "describe_index_stats" => DataOp::DescribeIndexStats,
+            "list_namespaces" => DataOp::ListNamespaces,
+            "create_namespace" => DataOp::CreateNamespace,
+            _ => return None,
+        })
+    }
+
+    fn request_type(self) -> Option<RequestType> {
+        Some(match self {
+            DataOp::Upsert => RequestType::Upsert,
+            DataOp::Query => RequestType::Query,
+            DataOp::Fetch | DataOp::FetchByMetadata => RequestType::Fetch,
+            DataOp::Delete => RequestType::Delete,
+            DataOp::DescribeIndexStats => RequestType::DescribeIndexStats,
+            DataOp::Update => RequestType::Update,
+            DataOp::List | DataOp::ListNamespaces | DataOp::CreateNamespace => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Manifest {
+    count: usize,
+    bytes: usize,
+    /// Number the next segment gets.
+    next_seq: u64,
+    /// Segment number where the current log starts (after compaction).
+    #[serde(default)]
+    base_seq: u64,
+    #[serde(default)]
+    schema: Option<Vec<String>>,
+}
+
+/// Options for [`Database::open`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Bytes of loaded namespaces to keep in memory before evicting idle
+    /// ones, least recently used first.
+    pub memory_budget: usize,
+    /// Project name for metrics labels.
+    pub project: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { memory_budget: 512 * 1024 * 1024, project: "conifer".into() }
+    }
+}
+
+pub struct Database<S: Storage> {
+    engine: RefCell<Engine>,
+    storage: S,
+    /// Persistence bookkeeping per (index, namespace).
+    manifests: RefCell<HashMap<(String, String), Manifest>>,
+    /// Last use of each loaded namespace (a logical clock), for LRU eviction.
+    last_used: RefCell<HashMap<(String, String), u64>>,
+    clock: Cell<u64>,
+    /// Serialises loads so two concurrent first uses read storage once.
+    gate: Gate,
+    options: Options,
+    pub metrics: RefCell<Metrics>,
+}
+
+fn blob_json<T: Serialize>(kind: [u8; 4], v: &T) -> Vec<u8> {
+    codec::encode_blob(kind, &serde_json::to_vec(v).unwrap_or_default())
+}
+
+fn unblob_json<T: for<'de> Deserialize<'de>>(kind: [u8; 4], bytes: &[u8]) -> Result<T> {
+    let payload = codec::decode_blob(kind, bytes)?;
+    serde_json::from_slice(payload).map_err(|e| Error::Corrupt(format!("bad JSON payload: {e}")))
+}
+
+const KIND_INDEX: [u8; 4] = *b"CNFI";
+const KIND_MANIFEST: [u8; 4] = *b"CNFM";
+
+impl<S: Storage> Database<S> {
+    /// Opens a database: reads every index configuration and namespace
+    /// manifest (not the records).
+    pub async fn open(storage: S, options: Options) -> Result<Database<S>> {
+        let db = Database {
+            engine: RefCell::new(Engine::new()),
+            storage,
+            manifests: RefCell::new(HashMap::new()),
+            last_used: RefCell::new(HashMap::new()),
+            clock: Cell::new(0),
+            gate: Gate::default(),
+            options,
+            metrics: RefCell::new(Metrics::default()),
+        };
+        db.reload_catalog().await?;
+        Ok(db)
+    }
+
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// Re-reads the catalog from storage, dropping all in-memory state.
+    async fn reload_catalog(&self) -> Result<()> {
+        let configs = self.storage.scan(&key!["index"]).await?;
+        let manifests = self.storage.scan(&key!["manifest"]).await?;
+        let mut engine = Engine::new();
+        for (_, bytes) in configs {
+            let config: IndexConfig = unblob_json(KIND_INDEX, &bytes)?;
+            engine.install_index(config)?;
+        }
+        let mut mans = HashMap::new();
+        for (k, bytes) in manifests {
+            let (Some(Part::Str(index)), Some(Part::Str(ns))) = (k.get(1), k.get(2)) else {
+                return Err(Error::Corrupt(format!("bad manifest key {k:?}")));
+            };
+            let m: Manifest = unblob_json(KIND_MANIFEST, &bytes)?;
+            if let Some(idx) = engine.indexes.get_mut(index) {
+                idx.namespaces.insert(
+                    ns.clone(),
+                    NsState { entry: NsEntry::Unloaded { count: m.count, bytes: m.bytes }, schema: m.schema.clone() },
+                );
+            }
+            mans.insert((index.clone(), ns.clone()), m);
+        }
+        *self.engine.borrow_mut() = engine;
+        *self.manifests.borrow_mut() = mans;
+        self.last_used.borrow_mut().clear();
+        Ok(())
+    }
+
+    /// Read access to the engine (for describe/list and tests).
+    pub fn engine(&self) -> std::cell::Ref<'_, Engine> {
+        self.engine.borrow()
+    }
+
+    // ---- control plane ----------------------------------------------------
+
+    pub async fn create_index(&self, body: &Json) -> Result<IndexConfig> {
+        let config = IndexConfig::create(body)?;
+        self.create_index_from_config(config).await
+    }
+
+    pub async fn create_index_from_config(&self, config: IndexConfig) -> Result<IndexConfig> {
+        let (config, change) = self.engine.borrow_mut().install_index(config)?;
+        self.persist(change).await?;
+        Ok(config)
+    }
+
+    pub fn describe_index(&self, name: &str) -> Result<IndexConfig> {
+        Ok(self.engine.borrow().index(name)?.config.clone())
+    }
+
+    pub fn list_indexes(&self) -> Vec<IndexConfig> {
+        self.engine.borrow().indexes.values().map(|i| i.config.clone()).collect()
+    }
+
+    pub async fn configure_index(&self, name: &str, body: &Json) -> Result<IndexConfig> {
+        let (config, change) = self.engine.borrow_mut().configure_index(name, body)?;
+        self.persist(change).await?;
+        Ok(config)
+    }
+
+    pub async fn delete_index(&self, name: &str) -> Result<()> {
+        let change = self.engine.borrow_mut().delete_index(name)?;
+        self.manifests.borrow_mut().retain(|(i, _), _| i != name);
+        self.last_used.borrow_mut().retain(|(i, _), _| i != name);
+        self.metrics.borrow_mut().forget_index(name);
+        self.persist(change).await
+    }
+
+    // ---- data plane -------------------------------------------------------
+
+    /// Runs one data-plane operation on `index` with a JSON body (the REST
+    /// API's body, camelCase), recording metrics. `now` is a clock in
+    /// milliseconds supplied by the caller (the engine does no I/O).
+    pub async fn call(&self, op: DataOp, index: &str, body: &str, now: &dyn Fn() -> f64) -> Result<Json> {
+        let started = now();
+        let result = self.call_inner(op, index, body).await;
+        if let Some(rt) = op.request_type() {
+            let secs = (now() - started).max(0.0) / 1000.0;
+            self.metrics.borrow_mut().record(index, rt, result.is_ok(), secs);
+        }
+        result
+    }
+
+    async fn call_inner(&self, op: DataOp, index: &str, body: &str) -> Result<Json> {
+        if body.len() > api::MAX_REQUEST_BYTES {
+            return Err(Error::invalid(
+                "Your request is larger than the maximum supported size - 2MB. Please try to reduce your batch size.",
+            ));
+        }
+        self.engine.borrow().index(index)?;
+        match op {
+            DataOp::Upsert => {
+                let req: api::UpsertRequest = api::parse(body)?;
+                let ns = api::namespace_name(req.namespace.as_deref())?;
+                self.ensure_loaded(index, &ns).await?;
+                let (out, change) = self.engine.borrow_mut().upsert(index, req)?;
+                self.persist(change).await?;
+                self.after_use(index, &ns).await;
+                Ok(out)
+            }
+            DataOp::Query => {
+                let req: api::QueryRequest = api::parse(body)?;
+                let ns = api::namespace_name(req.namespace.as_deref())?;
+                self.ensure_loaded(index, &ns).await?;
+                let out = self.engine.borrow().query(index, req)?;
+                self.after_use(index, &ns).await;
+                Ok(out)
+            }
+            DataOp::Fetch => {
+                let req: api::FetchRequest = api::parse(body)?;
+                let ns = api::namespace_name(req.namespace.as_deref())?;
+                self.ensure_loaded(index, &ns).await?;
+                let out = self.engine.borrow().fetch(index, req)?;
+                self.after_use(index, &ns).await;
+                Ok(out)
+            }
+            DataOp::FetchByMetadata => {
+                let req: api::FetchByMetadataRequest = api::parse(body)?;
+                let ns = api::namespace_name(req.namespace.as_deref())?;
+                self.ensure_loaded(index, &ns).await?;
+                let out = self.engine.borrow().fetch_by_metadata(index, req)?;
+                self.after_use(index, &ns).await;
+                Ok(out)
+            }
+            DataOp::Update => {
+                let req: api::UpdateRequest = api::parse(body)?;
+                let ns = api::namespace_name(req.namespace.as_deref())?;
+                self.ensure_loaded(index, &ns).await?;
+                let (out, change) = self.engine.borrow_mut().update(index, req)?;
+                self.persist(change).await?;
+                self.after_use(index, &ns).await;
+                Ok(out)
+            }
+            DataOp::Delete => {
+                let req: api::DeleteRequest = api::parse(body)?;
+                let ns = api::namespace_name(req.namespace.as_deref())?;
+                if !req.delete_all {
+                    self.ensure_loaded(index, &ns).await?;
+                }
+                let (out, change) = self.engine.borrow_mut().delete(index, req)?;
+                self.persist(change).await?;
+                Ok(out)
+            }
+            DataOp::List => {
+                let req: api::ListRequest = api::parse(body)?;
+                let ns = api::namespace_name(req.namespace.as_deref())?;
+                self.ensure_loaded(index, &ns).await?;
+                let out = self.engine.borrow().list(index, req)?;
+                self.after_use(index, &ns).await;
+                Ok(out)
+            }
+            DataOp::DescribeIndexStats => {
+                let req: api::StatsRequest = if body.trim().is_empty() { Default::default() } else { api::parse(body)? };
+                if req.filter.is_some() {
+                    let names: Vec<String> =
+                        self.engine.borrow().index(index)?.namespaces.keys().cloned().collect();
+                    for ns in names {
+                        self.ensure_loaded(index, &ns).await?;
+                    }
+                }
+                self.engine.borrow().describe_index_stats(index, req)
+            }
+            DataOp::ListNamespaces => {
+                let req: api::ListNamespacesRequest =
+                    if body.trim().is_empty() { Default::default() } else { api::parse(body)? };
+                self.engine.borrow().list_namespaces(index, req)
+            }
+            DataOp::CreateNamespace => {
+                let req: api::CreateNamespaceRequest = api::parse(body)?;
+                let (out, change) = self.engine.borrow_mut().create_namespace(index, req)?;
+                self.persist(change).await?;
+                Ok(out)
+            }
+        }
+    }
+
+    pub fn describe_namespace(&self, index: &str, ns: &str) -> Result<Json> {
+        self.engine.borrow().describe_namespace(index, ns)
+    }
+
+    pub async fn delete_namespace(&self, index: &str, ns: &str) -> Result<()> {
+        let change = self.engine.borrow_mut().delete_namespace(index, ns)?;
+        self.persist(change).await
+    }
+
+    // ---- loading, eviction, persistence -----------------------------------
+
+    async fn ensure_loaded(&self, index: &str, ns: &str) -> Result<()> {
+        // One load at a time: wait for a concurrent load to finish, then
+        // re-check (it may have loaded this namespace).
+        if !self.engine.borrow().needs_load(index, ns) {
+            return Ok(());
+        }
+        self.gate.acquire().await;
+        let result = if self.engine.borrow().needs_load(index, ns) { self.load(index, ns).await } else { Ok(()) };
+        self.gate.release();
+        result
+    }
+
+    async fn load(&self, index: &str, ns: &str) -> Result<()> {
+        let segs = self.storage.scan(&key!["seg", index, ns]).await?;
+        let mut namespace = self.engine.borrow().index(index)?.new_namespace();
+        let dim = namespace.dim() as u32;
+        let manifest = self.manifests.borrow().get(&(index.to_string(), ns.to_string())).cloned().unwrap_or_default();
+        for (k, bytes) in &segs {
+            let seq = match k.get(4) {
+                Some(Part::Int(s)) => *s,
+                _ => return Err(Error::Corrupt(format!("bad segment key {k:?}"))),
+            };
+            // Segments at or past next_seq were never committed by a manifest.
+            if seq >= manifest.next_seq || seq < manifest.base_seq {
+                continue;
+            }
+            let (seg, seg_dim) = codec::decode_segment(bytes)
+                .map_err(|e| Error::Corrupt(format!("namespace '{ns}' of index '{index}': {e}")))?;
+            if seg_dim != dim {
+                return Err(Error::Corrupt(format!(
+                    "namespace '{ns}' of index '{index}': segment dimension {seg_dim} differs from the index's {dim}"
+                )));
+            }
+            apply_segment(&mut namespace, seg);
+        }
+        let needs_compaction = manifest.next_seq.saturating_sub(manifest.base_seq) > COMPACT_AFTER_SEGMENTS;
+        self.engine.borrow_mut().install_namespace(index, ns, namespace, manifest.schema.clone())?;
+        if needs_compaction {
+            // A failed compaction changes nothing: the old log stays valid.
+            let _ = self.compact(index, ns).await;
+        }
+        Ok(())
+    }
+
+    /// Rewrites a namespace's log as a few snapshot segments and drops the
+    /// old ones, in one atomic batch.
+    pub async fn compact(&self, index: &str, ns: &str) -> Result<()> {
+        let (ops, new_manifest) = {
+            let engine = self.engine.borrow();
+            let idx = engine.index(index)?;
+            let Some(NsState { entry: NsEntry::Loaded(n), schema }) = idx.namespaces.get(ns) else {
+                return Ok(());
+            };
+            let mans = self.manifests.borrow();
+            let old = mans.get(&(index.to_string(), ns.to_string())).cloned().unwrap_or_default();
+            let dim = n.dim() as u32;
+            let mut ops = vec![Op::DeletePrefix(key!["seg", index, ns])];
+            let base = old.next_seq;
+            let mut seq = base;
+            let records: Vec<_> = n.records().collect();
+            let mut first = true;
+            for chunk in records.chunks(SNAPSHOT_CHUNK) {
+                let seg = Segment { clear: first, deletes: Vec::new(), upserts: chunk.to_vec() };
+                first = false;
+                ops.push(Op::Put(key!["seg", index, ns, seq], codec::encode_segment(&seg, dim)));
+                seq += 1;
+            }
+            let m = Manifest {
+                count: n.len(),
+                bytes: n.size_bytes(),
+                next_seq: seq,
+                base_seq: base,
+                schema: schema.clone(),
+            };
+            ops.push(Op::Put(key!["manifest", index, ns], blob_json(KIND_MANIFEST, &m)));
+            (ops, m)
+        };
+        self.storage.commit(ops).await?;
+        self.manifests.borrow_mut().insert((index.to_string(), ns.to_string()), new_manifest);
+        Ok(())
+    }
+
+    /// Marks a namespace used and evicts idle ones over the memory budget.
+    async fn after_use(&self, index: &str, ns: &str) {
+        let t = self.clock.get() + 1;
+        self.clock.set(t);
+        self.last_used.borrow_mut().insert((index.to_string(), ns.to_string()), t);
+        self.evict_over_budget(index, ns);
+    }
+
+    fn evict_over_budget(&self, keep_index: &str, keep_ns: &str) {
+        let mut engine = self.engine.borrow_mut();
+        let mut loaded: Vec<(u64, String, String, usize)> = Vec::new();
+        let mut total = 0usize;
+        for (iname, idx) in &engine.indexes {
+            for (nname, st) in &idx.namespaces {
+                if let NsEntry::Loaded(n) = &st.entry {
+                    let bytes = n.heap_bytes();
+                    total += bytes;
+                    let used = self.last_used.borrow().get(&(iname.clone(), nname.clone())).copied().unwrap_or(0);
+                    loaded.push((used, iname.clone(), nname.clone(), bytes));
+                }
+            }
+        }
+        if total <= self.options.memory_budget {
+            return;
+        }
+        loaded.sort();
+        for (_, i, n, bytes) in loaded {
+            if total <= self.options.memory_budget {
+                break;
+            }
+            if i == keep_index && n == keep_ns {
+                continue;
+            }
+            // Only namespaces whose state is fully persisted can be evicted;
+            // with write-through persistence that is every loaded namespace
+            // (memory-only databases are opened with an unlimited budget).
+            engine.unload_namespace(&i, &n);
+            self.last_used.borrow_mut().remove(&(i, n));
+            total -= bytes;
+        }
+    }
+
+    /// Writes a change. On failure the affected state is reloaded from
+    /// storage so memory never holds what storage does not.
+    async fn persist(&self, change: Change) -> Result<()> {
+        let (ops, manifest_update) = self.ops_for(&change);
+        if ops.is_empty() {
+            return Ok(());
+        }
+        match self.storage.commit(ops).await {
+            Ok(()) => {
+                let mut mans = self.manifests.borrow_mut();
+                match manifest_update {
+                    ManifestUpdate::Set(k, m) => {
+                        mans.insert(k, m);
+                    }
+                    ManifestUpdate::Remove(k) => {
+                        mans.remove(&k);
+                    }
+                    ManifestUpdate::RemoveIndex(i) => mans.retain(|(x, _), _| *x != i),
+                    ManifestUpdate::None => {}
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // Memory ran ahead of storage: make memory match storage.
+                let _ = self.reload_catalog().await;
+                Err(e)
+            }
+        }
+    }
+
+    fn ops_for(&self, change: &Change) -> (Vec<Op>, ManifestUpdate) {
+        match change {
+            Change::None => (Vec::new(), ManifestUpdate::None),
+            Change::PutIndex(c) => {
+                (vec![Op::Put(key!["index", c.name.as_str()], blob_json(KIND_INDEX, c))], ManifestUpdate::None)
+            }
+            Change::DropIndex(name) => (
+                vec![
+                    Op::Delete(key!["index", name.as_str()]),
+                    Op::DeletePrefix(key!["manifest", name.as_str()]),
+                    Op::DeletePrefix(key!["seg", name.as_str()]),
+                ],
+                ManifestUpdate::RemoveIndex(name.clone()),
+            ),
+            Change::DropNamespace { index, namespace } => (
+                vec![
+                    Op::DeletePrefix(key!["seg", index.as_str(), namespace.as_str()]),
+                    Op::Delete(key!["manifest", index.as_str(), namespace.as_str()]),
+                ],
+                ManifestUpdate::Remove((index.clone(), namespace.clone())),
+            ),
+            Change::CreateNamespace { index, namespace, schema } => {
+                let m = Manifest { schema: schema.clone(), ..Manifest::default() };
+                (
+                    vec![Op::Put(key!["manifest", index.as_str(), namespace.as_str()], blob_json(KIND_MANIFEST, &m))],
+                    ManifestUpdate::Set((index.clone(), namespace.clone()), m),
+                )
+            }
+            Change::Segment { index, namespace, segment } => {
+                let k = (index.clone(), namespace.clone());
+                let mut m = self.manifests.borrow().get(&k).cloned().unwrap_or_default();
+                let engine = self.engine.borrow();
+                let Ok(idx) = engine.index(index) else { return (Vec::new(), ManifestUpdate::None) };
+                let dim = idx.config.dimension.unwrap_or(0);
+                if let Some(st) = idx.namespaces.get(namespace) {
+                    m.count = st.count();
+                    m.bytes = st.bytes();
+                    m.schema = st.schema.clone();
+                }
+                let seq = m.next_seq;
+                m.next_seq += 1;
+                let ops = vec![
+                    Op::Put(key!["seg", index.as_str(), namespace.as_str(), seq], codec::encode_segment(segment, dim)),
+                    Op::Put(key!["manifest", index.as_str(), namespace.as_str()], blob_json(KIND_MANIFEST, &m)),
+                ];
+                (ops, ManifestUpdate::Set(k, m))
+            }
+        }
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Prometheus text for every index (metrics plus vector counts and
+    /// fullness read from the catalog).
+    pub fn metrics_text(&self) -> String {
+        let engine = self.engine.borrow();
+        let gauges: Vec<(String, u64, f64)> = engine
+            .indexes
+            .values()
+            .map(|i| {
+                let total = i.total_records() as u64;
+                let full = match i.config.capacity() {
+                    Some(c) if c > 0 => total as f64 / c as f64,
+                    _ => 0.0,
+                };
+                (i.config.name.clone(), total, full)
+            })
+            .collect();
+        self.metrics.borrow().prometheus(&self.options.project, &gauges)
+    }
+
+    /// The same figures as [`Self::metrics_text`], as JSON.
+    pub fn metrics_json(&self) -> Json {
+        let engine = self.engine.borrow();
+        let mut out = json!({});
+        for i in engine.indexes.values() {
+            let total = i.total_records() as u64;
+            let full = match i.config.capacity() {
+                Some(c) if c > 0 => total as f64 / c as f64,
+                _ => 0.0,
+            };
+            out[i.config.name.as_str()] = json!({
+                "vector_count": total,
+                "index_fullness": full,
+                "requests": self.metrics.borrow().index_json(&i.config.name),
+            });
+        }
+        json!({ "project_name": self.options.project, "indexes": out })
+    }
+}
+
+enum ManifestUpdate {
+    None,
+    Set((String, String), Manifest),
+    Remove((String, String)),
+    RemoveIndex(String),
+}
+
+/// A one-holder async lock without threads: waiters park their wakers and
+/// are woken when the holder releases (no busy polling, so an IndexedDB
+/// callback that the holder awaits can run).
+#[derive(Default)]
+struct Gate {
+    held: Cell<bool>,
+    waiters: RefCell<Vec<std::task::Waker>>,
+}
+
+impl Gate {
+    fn acquire(&self) -> impl std::future::Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.held.get() {
+                self.waiters.borrow_mut().push(cx.waker().clone());
+                std::task::Poll::Pending
+            } else {
+                self.held.set(true);
+                std::task::Poll::Ready(())
+            }
+        })
+    }
+
+    fn release(&self) {
+        self.held.set(false);
+        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+        for w in waiters {
+            w.wake();
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! One namespace (one tenant): its records and its search structures.
+//!
+//! External string ids map to dense `u32` slots; dense vectors live in one
+//! contiguous [`Vectors`] arena, sparse vectors and metadata in per-slot
+//! vectors. Deleted slots go on a free list and are reused.
+//!
+//! **Invariant**: `ids` and `slot_ids` are inverse maps over the live slots;
+//! a slot is live iff `slot_ids[slot].is_some()`; `free` holds exactly the
+//! other slots below `slot_ids.len()`; when `graph` is present it holds
+//! exactly the live slots. Inputs arrive already validated by
+//! [`crate::engine`] (dimension, sizes), so nothing here can fail on them.
+
+use std::collections::{BTreeMap, BinaryHeap};
+use std::cmp::Ordering;
+
+use crate::distance::Metric;
+use crate::filter::Filter;
+use crate::index::hnsw::{Hnsw, HnswParams};
+use crate::metadata::Metadata;
+use crate::record::{Record, SparseVector};
+use crate::vectors::Vectors;
+
+/// How a namespace searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexMode {
+    /// Exact scan below [`GRAPH_THRESHOLD`] live records, graph above.
+    Auto,
+    /// Always exact.
+    Flat,
+    /// Always the graph.
+    Hnsw,
+}
+
+/// Live-record count at which `Auto` namespaces build the graph. Below it an
+/// exact scan is both exact and fast (see docs/benchmarks.md for the
+/// measured crossover).
+pub const GRAPH_THRESHOLD: usize = 10_000;
+
+/// A query against one namespace.
+pub struct SearchRequest<'a> {
+    /// Dense query vector (empty on sparse-only queries).
+    pub vector: &'a [f32],
+    pub sparse: Option<&'a SparseVector>,
+    pub top_k: usize,
+    pub filter: Option<&'a Filter>,
+    /// Which metadata fields filters may see (`None`: all).
+    pub visible: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+/// A scored match: slot and Pinecone score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub slot: u32,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Namespace {
+    metric: Metric,
+    mode: IndexMode,
+    params: HnswParams,
+    ids: BTreeMap<String, u32>,
+    slot_ids: Vec<Option<String>>,
+    vectors: Vectors,
+    sparse: Vec<Option<SparseVector>>,
+    metadata: Vec<Option<Metadata>>,
+    free: Vec<u32>,
+    graph: Option<Hnsw>,
+    /// Approximate bytes held by records (ids, vectors, sparse, metadata).
+    bytes: usize,
+}
+
+/// Min-heap entry (by similarity) used to keep the best `k`.
+struct Scored(f32, u32);
+impl PartialEq for Scored {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Scored {}
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Scored {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Reversed so BinaryHeap is a min-heap on similarity; NaN sorts lowest.
+        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+    }
+}
+
+fn record_bytes(r: &Record) -> usize {
+    r.id.len()
+        + r.values.len() * 4
+        + r.sparse.as_ref().map_or(0, |s| s.indices.len() * 8)
+        + r.metadata.as_ref().map_or(0, |m| {
+            m.iter().map(|(k, v)| k.len() + crate::metadata::value_bytes(v)).sum()
+        })
+}
+
+impl Namespace {
+    pub fn new(dim: usize, metric: Metric, mode: IndexMode, params: HnswParams) -> Namespace {
+        Namespace {
+            metric,
+            mode,
+            params,
+            ids: BTreeMap::new(),
+            slot_ids: Vec::new(),
+            vectors: Vectors::new(dim, metric),
+            sparse: Vec::new(),
+            metadata: Vec::new(),
+            free: Vec::new(),
+            graph: None,
+            bytes: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn dim(&self) -> usize {
+        self.vectors.dim()
+    }
+
+    /// Approximate bytes of record data held (what Pinecone calls namespace
+    /// size), not counting the graph.
+    pub fn size_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Bytes of memory held, including the graph and slack.
+    pub fn heap_bytes(&self) -> usize {
+        self.vectors.heap_bytes()
+            + self.bytes
+            + self.slot_ids.capacity() * 24
+            + self.graph.as_ref().map_or(0, |g| g.heap_bytes())
+    }
+
+    pub fn has_graph(&self) -> bool {
+        self.graph.is_some()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    /// Inserts or overwrites whole records.
+    pub fn upsert(&mut self, records: Vec<Record>) {
+        for r in records {
+            self.put(r);
+        }
+        self.maybe_build_graph();
+    }
+
+    fn put(&mut self, r: Record) {
+        let slot = match self.ids.get(&r.id) {
+            Some(&s) => {
+                if let Some(old) = self.record(s) {
+                    self.bytes -= record_bytes(&old);
+                }
+                s
+            }
+            None => {
+                let s = match self.free.pop() {
+                    Some(s) => s,
+                    None => {
+                        self.slot_ids.push(None);
+                        self.sparse.push(None);
+                        self.metadata.push(None);
+                        (self.slot_ids.len() - 1) as u32
+                    }
+                };
+                self.ids.insert(r.id.clone(), s);
+                s
+            }
+        };
+        self.bytes += record_bytes(&r);
+        let i = slot as usize;
+        if self.vectors.dim() > 0 {
+            self.vectors.set(slot, &r.values);
+        }
+        self.slot_ids[i] = Some(r.id);
+        self.sparse[i] = r.sparse;
+        self.metadata[i] = r.metadata;
+        if let Some(g) = self.graph.as_mut() {
+            g.insert(slot, &self.vectors);
+        }
+    }
+
+    fn maybe_build_graph(&mut self) {
+        let want = match self.mode {
+            IndexMode::Flat => false,
+            IndexMode::Hnsw => true,
+            IndexMode::Auto => self.len() >= GRAPH_THRESHOLD,
+        };
+        if want && self.graph.is_none() && self.vectors.dim() > 0 {
+            if let Ok(mut g) = Hnsw::new(self.params) {
+                for (i, id) in self.slot_ids.iter().enumerate() {
+                    if id.is_some() {
+                        g.insert(i as u32, &self.vectors);
+                    }
+                }
+                self.graph = Some(g);
+            }
+        }
+    }
+
+    /// The record stored under `id`.
+    pub fn get(&self, id: &str) -> Option<Record> {
+        self.ids.get(id).and_then(|&s| self.record(s))
+    }
+
+    /// The record in a live slot.
+    pub fn record(&self, slot: u32) -> Option<Record> {
+        let i = slot as usize;
+        let id = self.slot_ids.get(i)?.as_ref()?;
+        Some(Record {
+            id: id.clone(),
+            values: if self.vectors.dim() > 0 { self.vectors.get(slot).to_vec() } else { Vec::new() },
+            sparse: self.sparse[i].clone(),
+            metadata: self.metadata[i].clone(),
+        })
+    }
+
+    pub fn metadata_of(&self, slot: u32) -> Option<&Metadata> {
+        self.metadata.get(slot as usize).and_then(|m| m.as_ref())
+    }
+
+    /// Applies a partial update to one record; returns the updated record,
+    /// or `None` when the id does not exist (a no-op, as in Pinecone).
+    pub fn update(
+        &mut self,
+        id: &str,
+        values: Option<Vec<f32>>,
+        sparse: Option<SparseVector>,
+        set_metadata: Option<&Metadata>,
+    ) -> Option<Record> {
+        let mut r = self.get(id)?;
+        if let Some(v) = values {
+            r.values = v;
+        }
+        if let Some(s) = sparse {
+            r.sparse = Some(s);
+        }
+        if let Some(set) = set_metadata {
+            let m = r.metadata.get_or_insert_with(Metadata::new);
+            for (k, v) in set {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        self.put(r.clone());
+        Some(r)
+    }
+
+    /// Deletes the given ids; returns those that existed.
+    pub fn delete(&mut self, ids: &[String]) -> Vec<String> {
+        let mut gone = Vec::new();
+        for id in ids {
+            if let Some(slot) = self.ids.remove(id.as_str()) {
+                if let Some(old) = self.record(slot) {
+                    self.bytes -= record_bytes(&old);
+                }
+                let i = slot as usize;
+                self.slot_ids[i] = None;
+                self.sparse[i] = None;
+                self.metadata[i] = None;
+                if let Some(g) = self.graph.as_mut() {
+                    g.remove(slot, &self.vectors);
+                }
+                self.free.push(slot);
+                gone.push(id.clone());
+            }
+        }
+        gone
+    }
+
+    /// Removes every record.
+    pub fn clear(&mut self) {
+        *self = Namespace::new(self.vectors.dim(), self.metric, self.mode, self.params);
+    }
+
+    /// Live slots whose metadata matches `filter`.
+    pub fn matching_slots(&self, filter: &Filter, visible: Option<&dyn Fn(&str) -> bool>) -> Vec<u32> {
+        self.slot_ids
+            .iter()
+            .enumerate()
+            .filter(|(i, id)| id.is_some() && self.accepts(filter, visible, *i as u32))
+            .map(|(i, _)| i as u32)
+            .collect()
+    }
+
+    fn accepts(&self, filter: &Filter, visible: Option<&dyn Fn(&str) -> bool>, slot: u32) -> bool {
+        let md = self.metadata_of(slot);
+        match visible {
+            Some(v) => filter.matches_visible(md, v),
+            None => filter.matches(md),
+        }
+    }
+
+    /// Ids of records in a slot list.
+    pub fn ids_of(&self, slots: &[u32]) -> Vec<String> {
+        slots.iter().filter_map(|&s| self.slot_ids.get(s as usize).cloned().flatten()).collect()
+    }
+
+    /// Ids in byte order, starting strictly after `after`, with `prefix`.
+    /// Returns up to `limit` ids and whether more follow.
+    pub fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> (Vec<String>, bool) {
+        use std::ops::Bound;
+        let start = match after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_string()),
+            _ => Bound::Included(prefix.to_string()),
+        };
+        let mut it = self
+            .ids
+            .range::<String, _>((start, Bound::Unbounded))
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(prefix));
+        let page: Vec<String> = it.by_ref().take(limit).cloned().collect();
+        let more = it.next().is_some();
+        (page, more)
+    }
+
+    /// The `top_k` best matches, best first, with Pinecone scores.
+    pub fn search(&self, req: &SearchRequest<'_>) -> Vec<Hit> {
+        if req.top_k == 0 || self.is_empty() {
+            return Vec::new();
+        }
+        let metric = self.metric;
+        let dense = !req.vector.is_empty() && self.vectors.dim() > 0;
+        let q = self.vectors.prepare(req.vector);
+        let sim = |slot: u32| -> f32 {
+            let mut s = if dense { self.vectors.sim(&q, slot) } else { 0.0 };
+            if let (Some(qs), Some(rs)) = (req.sparse, self.sparse[slot as usize].as_ref()) {
+                s += qs.dot(rs);
+            }
+            s
+        };
+        // The graph orders by the dense part only; hybrid queries scan.
+        if let (Some(g), true, None) = (self.graph.as_ref(), dense, req.sparse) {
+            let ef = self.params.ef_search.max(req.top_k);
+            let hits = match req.filter {
+                None => g.search(&q, req.top_k, ef, &self.vectors, &|_| true),
+                Some(f) => {
+                    let accept = |s: u32| self.accepts(f, req.visible, s);
+                    g.search(&q, req.top_k, ef, &self.vectors, &accept)
+                }
+            };
+            return hits
+                .into_iter()
+                .map(|(slot, s)| Hit { slot, score: metric.score_from_sim(s) })
+                .collect();
+        }
+        let mut heap: BinaryHeap<Scored> = BinaryHeap::with_capacity(req.top_k + 1);
+        for (i, id) in self.slot_ids.iter().enumerate() {
+            if id.is_none() {
+                continue;
+            }
+            let slot = i as u32;
+            if let Some(f) = req.filter {
+                if !self.accepts(f, req.visible, slot) {
+                    continue;
+                }
+            }
+            let s = sim(slot);
+            if heap.len() < req.top_k {
+                heap.push(Scored(s, slot));
+            } else if let Some(worst) = heap.peek() {
+                if s > worst.0 {
+                    heap.pop();
+                    heap.push(Scored(s, slot));
+                }
+            }
+        }
+        let mut out: Vec<Scored> = heap.into_vec();
+        out.sort();
+        out.into_iter().map(|Scored(s, slot)| Hit { slot, score: metric.score_from_sim(s) }).collect()
+    }
+
+    /// All live records, in slot order (for snapshots and collections).
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        (0..self.slot_ids.len() as u32).filter_map(|s| self.record(s))
+    }
+}

@@ -1,0 +1,115 @@
+//! The storage trait: an ordered key-value store with tuple keys and atomic
+//! batches. Implementations: [`memory::MemoryStorage`] (native and wasm),
+//! IndexedDB and a JS-supplied adapter (wasm only, in `crate::wasm`).
+//!
+//! **Invariant**: keys are tuples of [`Part`]s compared element by element
+//! (numbers before strings, as in IndexedDB), never concatenated strings, so
+//! no index or namespace name can collide with or reach into another's keys.
+//! [`Storage::commit`] applies a batch atomically: all of it or none of it.
+
+pub mod memory;
+
+use crate::error::Result;
+
+/// One element of a tuple key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    Int(u64),
+    Str(String),
+}
+
+impl From<&str> for Part {
+    fn from(s: &str) -> Part {
+        Part::Str(s.to_string())
+    }
+}
+
+impl From<u64> for Part {
+    fn from(n: u64) -> Part {
+        Part::Int(n)
+    }
+}
+
+pub type Key = Vec<Part>;
+
+/// Builds a key from parts: `key!["seg", index, ns, 3u64]`.
+#[macro_export]
+macro_rules! key {
+    ($($p:expr),* $(,)?) => { vec![$($crate::store::Part::from($p)),*] };
+}
+
+/// One write in an atomic batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Put(Key, Vec<u8>),
+    Delete(Key),
+    /// Deletes every key that starts with this prefix (the prefix itself
+    /// included).
+    DeletePrefix(Key),
+}
+
+/// An ordered key-value store.
+#[allow(async_fn_in_trait)]
+pub trait Storage {
+    async fn get(&self, key: &[Part]) -> Result<Option<Vec<u8>>>;
+    /// Every entry whose key starts with `prefix`, in key order.
+    async fn scan(&self, prefix: &[Part]) -> Result<Vec<(Key, Vec<u8>)>>;
+    /// Applies the batch atomically, resolving once it is durable.
+    async fn commit(&self, ops: Vec<Op>) -> Result<()>;
+}
+
+/// True when `key` starts with `prefix`.
+pub fn has_prefix(key: &[Part], prefix: &[Part]) -> bool {
+    key.len() >= prefix.len() && key[..prefix.len()] == *prefix
+}
+
+/// The conformance suite every [`Storage`] implementation must pass. Call it
+/// from each implementation's tests (native for memory, headless Chromium for
+/// IndexedDB, Node for the JS adapter).
+pub async fn conformance<S: Storage>(s: &S) -> std::result::Result<(), String> {
+    macro_rules! check {
+        ($cond:expr, $($msg:tt)*) => { if !$cond { return Err(format!($($msg)*)); } };
+    }
+    let e = |e: crate::Error| e.to_string();
+    check!(s.get(&key!["t", "a"]).await.map_err(e)?.is_none(), "empty store returned a value");
+    s.commit(vec![
+        Op::Put(key!["t", "a"], vec![1]),
+        Op::Put(key!["t", "a", 2u64], vec![2]),
+        Op::Put(key!["t", "a", 10u64], vec![3]),
+        Op::Put(key!["t", "ab"], vec![4]),
+        Op::Put(key!["t", "b", "x"], vec![5]),
+        Op::Put(key!["u"], vec![]),
+    ])
+    .await
+    .map_err(e)?;
+    check!(s.get(&key!["t", "a"]).await.map_err(e)? == Some(vec![1]), "get after put");
+    check!(s.get(&key!["u"]).await.map_err(e)? == Some(vec![]), "empty value round trip");
+    let scan = s.scan(&key!["t", "a"]).await.map_err(e)?;
+    let keys: Vec<Key> = scan.iter().map(|(k, _)| k.clone()).collect();
+    check!(
+        keys == vec![key!["t", "a"], key!["t", "a", 2u64], key!["t", "a", 10u64]],
+        "scan must return the prefix and its extensions in tuple order, not 'ab': {keys:?}"
+    );
+    s.commit(vec![Op::Put(key!["t", "a", 2u64], vec![9]), Op::Delete(key!["t", "ab"])]).await.map_err(e)?;
+    check!(s.get(&key!["t", "a", 2u64]).await.map_err(e)? == Some(vec![9]), "overwrite");
+    check!(s.get(&key!["t", "ab"]).await.map_err(e)?.is_none(), "delete");
+    s.commit(vec![Op::DeletePrefix(key!["t", "a"])]).await.map_err(e)?;
+    check!(s.scan(&key!["t", "a"]).await.map_err(e)?.is_empty(), "delete prefix left keys");
+    check!(s.get(&key!["t", "b", "x"]).await.map_err(e)? == Some(vec![5]), "delete prefix removed a sibling");
+    let big = vec![7u8; 1 << 20];
+    s.commit(vec![Op::Put(key!["big"], big.clone())]).await.map_err(e)?;
+    check!(s.get(&key!["big"]).await.map_err(e)? == Some(big), "1 MiB value");
+    // A name that looks like a key separator stays inside its own tuple slot.
+    s.commit(vec![Op::Put(key!["n", "x\u{0}y"], vec![1]), Op::Put(key!["n", "x"], vec![2])]).await.map_err(e)?;
+    check!(s.scan(&key!["n", "x"]).await.map_err(e)?.len() == 1, "NUL in a name leaked into a prefix scan");
+    s.commit(vec![
+        Op::DeletePrefix(key!["t"]),
+        Op::DeletePrefix(key!["u"]),
+        Op::DeletePrefix(key!["big"]),
+        Op::DeletePrefix(key!["n"]),
+    ])
+    .await
+    .map_err(e)?;
+    check!(s.scan(&[]).await.map_err(e)?.is_empty(), "store not empty after cleanup");
+    Ok(())
+}
