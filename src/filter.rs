@@ -219,15 +219,15 @@ impl Node {
         }
     }
 
-    fn collect_fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+    fn collect_fields<'a>(&'a self, seen: &mut HashSet<&'a str>, out: &mut Vec<&'a str>) {
         match self {
             Node::And(children) | Node::Or(children) => {
                 for c in children {
-                    c.collect_fields(out);
+                    c.collect_fields(seen, out);
                 }
             }
             Node::Cond { field, .. } => {
-                if !out.contains(&field.as_str()) {
+                if seen.insert(field) {
                     out.push(field);
                 }
             }
@@ -351,7 +351,12 @@ impl Parser {
         }
     }
 
-    fn operators(&mut self, field: &str, ops: &Map<String, Json>, out: &mut Vec<Node>) -> Result<()> {
+    fn operators(
+        &mut self,
+        field: &str,
+        ops: &Map<String, Json>,
+        out: &mut Vec<Node>,
+    ) -> Result<()> {
         if ops.is_empty() {
             return Err(invalid(format!(
                 "Invalid filter for field '{field}': expected an operator such as `$eq`, got an empty object"
@@ -427,7 +432,9 @@ fn scalar_operand(field: &str, op: &str, v: &Json) -> Result<Scalar> {
 fn number_operand(field: &str, op: &str, v: &Json) -> Result<f64> {
     match v {
         Json::Number(n) => json_number(n).ok_or_else(|| {
-            invalid(format!("Invalid filter for field '{field}': `{op}` operand is not a finite number"))
+            invalid(format!(
+                "Invalid filter for field '{field}': `{op}` operand is not a finite number"
+            ))
         }),
         other => Err(invalid(format!(
             "Invalid filter for field '{field}': `{op}` expects a number, got {}",
@@ -486,7 +493,11 @@ impl Filter {
 
     /// Like [`Filter::matches`], but fields for which `visible` returns
     /// false are treated as absent (selective metadata indexing).
-    pub fn matches_visible(&self, metadata: Option<&Metadata>, visible: &dyn Fn(&str) -> bool) -> bool {
+    pub fn matches_visible(
+        &self,
+        metadata: Option<&Metadata>,
+        visible: &dyn Fn(&str) -> bool,
+    ) -> bool {
         self.root.eval(metadata, visible)
     }
 
@@ -494,7 +505,7 @@ impl Filter {
     /// appearance.
     pub fn fields(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        self.root.collect_fields(&mut out);
+        self.root.collect_fields(&mut HashSet::new(), &mut out);
         out
     }
 }
@@ -534,7 +545,9 @@ mod tests {
         let r = md(json!({"genre": ["comedy", "documentary"]}));
         assert!(f(json!({"genre": "comedy"})).matches(Some(&r)));
         assert!(f(json!({"genre": {"$in": ["documentary", "action"]}})).matches(Some(&r)));
-        assert!(f(json!({"$and": [{"genre": "comedy"}, {"genre": "documentary"}]})).matches(Some(&r)));
+        assert!(
+            f(json!({"$and": [{"genre": "comedy"}, {"genre": "documentary"}]})).matches(Some(&r))
+        );
         assert!(!f(json!({"$and": [{"genre": "comedy"}, {"genre": "drama"}]})).matches(Some(&r)));
         err(json!({"genre": ["comedy", "documentary"]}));
     }
@@ -799,8 +812,10 @@ mod tests {
         assert!(f(json!({"year": {"$exists": false}})).matches_visible(Some(&m), &only_genre));
         assert!(!f(json!({"year": {"$ne": 1999}})).matches_visible(Some(&m), &only_genre));
         assert!(!f(json!({"year": {"$nin": [1999]}})).matches_visible(Some(&m), &only_genre));
-        assert!(f(json!({"$or": [{"year": 2020}, {"genre": "drama"}]})).matches_visible(Some(&m), &only_genre));
-        assert!(!f(json!({"$and": [{"year": 2020}, {"genre": "drama"}]})).matches_visible(Some(&m), &only_genre));
+        assert!(f(json!({"$or": [{"year": 2020}, {"genre": "drama"}]}))
+            .matches_visible(Some(&m), &only_genre));
+        assert!(!f(json!({"$and": [{"year": 2020}, {"genre": "drama"}]}))
+            .matches_visible(Some(&m), &only_genre));
         // everything visible = matches
         let all = |_: &str| true;
         assert!(f(json!({"year": 2020})).matches_visible(Some(&m), &all));
@@ -808,9 +823,14 @@ mod tests {
 
     #[test]
     fn fields_listed_once_in_order() {
-        let flt = f(json!({"$or": [{"b": 1}, {"a": {"$gt": 1, "$lt": 3}}, {"b": {"$exists": true}}], "c": "x"}));
+        let flt = f(
+            json!({"$or": [{"b": 1}, {"a": {"$gt": 1, "$lt": 3}}, {"b": {"$exists": true}}], "c": "x"}),
+        );
         assert_eq!(flt.fields(), ["b", "a", "c"]);
         assert_eq!(f(json!({"x": {"$gte": 1, "$lte": 2}})).fields(), ["x"]);
+        // many distinct fields stay cheap (no quadratic dedup)
+        let many: Vec<Json> = (0..50_000).map(|i| json!({ format!("f{i}"): 1 })).collect();
+        assert_eq!(f(json!({ "$or": many })).fields().len(), 50_000);
     }
 
     // ---- invalid shapes ----
