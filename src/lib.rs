@@ -4,6 +4,7 @@
 //! The engine (everything but `wasm`) is plain synchronous Rust: no I/O, no
 //! JS types, no panics on input. See ARCHITECTURE.md for the code map.
 
+pub mod codec;
 pub mod distance;
 pub mod error;
 pub mod filter;
