@@ -14,7 +14,11 @@ impl SparseVector {
     /// Both must have strictly increasing indices.
     pub fn dot(&self, other: &SparseVector) -> f32 {
         let (mut i, mut j, mut s) = (0, 0, 0.0f32);
-        while i < self.indices.len() && j < other.indices.len() {
+        // Bounded by both lists' lengths so a malformed vector cannot index
+        // out of bounds.
+        let n = self.indices.len().min(self.values.len());
+        let m = other.indices.len().min(other.values.len());
+        while i < n && j < m {
             match self.indices[i].cmp(&other.indices[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
