@@ -963,8 +963,4 @@ mod tests {
         assert!(hit(json!({"n": u64::MAX}), json!({"n": 18446744073709551615.0})));
         assert!(hit(json!({"n": {"$lt": 0}}), json!({"n": -1})));
     }
-
-    pub fn matches_visible(&self, _metadata: Option<&Metadata>, _visible: &dyn Fn(&str) -> bool) -> bool {
-        false
-    }
 }
