@@ -233,7 +233,7 @@ impl<S: Storage> Database<S> {
     /// Runs one data-plane operation on `index` with a JSON body (the REST
     /// API's body, camelCase), recording metrics. `now` is a clock in
     /// milliseconds supplied by the caller (the engine does no I/O).
-    pub async fn call(&self, op: DataOp, index: &str, body: &str, now: &dyn Fn() -> f64) -> Result<Json> {
+    pub async fn call(&self, op: DataOp, index: &str, body: &str, now: &dyn Fn() -> f64) -> Result<String> {
         let started = now();
         let result = self.call_inner(op, index, body).await;
         if let Some(rt) = op.request_type() {
@@ -243,7 +243,7 @@ impl<S: Storage> Database<S> {
         result
     }
 
-    async fn call_inner(&self, op: DataOp, index: &str, body: &str) -> Result<Json> {
+    async fn call_inner(&self, op: DataOp, index: &str, body: &str) -> Result<String> {
         if body.len() > api::MAX_REQUEST_BYTES {
             return Err(Error::invalid(
                 "Your request is larger than the maximum supported size - 2MB. Please try to reduce your batch size.",
@@ -258,7 +258,7 @@ impl<S: Storage> Database<S> {
                 let (out, change) = self.engine.borrow_mut().upsert(index, req)?;
                 self.persist(change).await?;
                 self.after_use(index, &ns).await;
-                Ok(out)
+                Ok(out.to_string())
             }
             DataOp::Query => {
                 let req: api::QueryRequest = api::parse(body)?;
@@ -291,7 +291,7 @@ impl<S: Storage> Database<S> {
                 let (out, change) = self.engine.borrow_mut().update(index, req)?;
                 self.persist(change).await?;
                 self.after_use(index, &ns).await;
-                Ok(out)
+                Ok(out.to_string())
             }
             DataOp::Delete => {
                 let req: api::DeleteRequest = api::parse(body)?;
@@ -301,7 +301,7 @@ impl<S: Storage> Database<S> {
                 }
                 let (out, change) = self.engine.borrow_mut().delete(index, req)?;
                 self.persist(change).await?;
-                Ok(out)
+                Ok(out.to_string())
             }
             DataOp::List => {
                 let req: api::ListRequest = api::parse(body)?;
@@ -309,7 +309,7 @@ impl<S: Storage> Database<S> {
                 self.ensure_loaded(index, &ns).await?;
                 let out = self.engine.borrow().list(index, req)?;
                 self.after_use(index, &ns).await;
-                Ok(out)
+                Ok(out.to_string())
             }
             DataOp::DescribeIndexStats => {
                 let req: api::StatsRequest = if body.trim().is_empty() { Default::default() } else { api::parse(body)? };
@@ -320,18 +320,18 @@ impl<S: Storage> Database<S> {
                         self.ensure_loaded(index, &ns).await?;
                     }
                 }
-                self.engine.borrow().describe_index_stats(index, req)
+                self.engine.borrow().describe_index_stats(index, req).map(|j| j.to_string())
             }
             DataOp::ListNamespaces => {
                 let req: api::ListNamespacesRequest =
                     if body.trim().is_empty() { Default::default() } else { api::parse(body)? };
-                self.engine.borrow().list_namespaces(index, req)
+                self.engine.borrow().list_namespaces(index, req).map(|j| j.to_string())
             }
             DataOp::CreateNamespace => {
                 let req: api::CreateNamespaceRequest = api::parse(body)?;
                 let (out, change) = self.engine.borrow_mut().create_namespace(index, req)?;
                 self.persist(change).await?;
-                Ok(out)
+                Ok(out.to_string())
             }
         }
     }
@@ -451,7 +451,8 @@ impl<S: Storage> Database<S> {
                 }
             }
         }
-        if total <= self.options.memory_budget {
+        // A store that keeps nothing cannot give an evicted namespace back.
+        if total <= self.options.memory_budget || !self.storage.persistent() {
             return;
         }
         loaded.sort();
@@ -474,6 +475,9 @@ impl<S: Storage> Database<S> {
     /// Writes a change. On failure the affected state is reloaded from
     /// storage so memory never holds what storage does not.
     async fn persist(&self, change: Change) -> Result<()> {
+        if !self.storage.persistent() {
+            return Ok(());
+        }
         let (ops, manifest_update) = self.ops_for(&change);
         if ops.is_empty() {
             return Ok(());

@@ -136,21 +136,60 @@ fn read_units(bytes: usize) -> u64 {
     (bytes as u64).div_ceil(1_000_000_000).max(1)
 }
 
-fn record_json(r: &Record, values: bool, meta: bool) -> Json {
-    let mut o = Map::new();
-    o.insert("id".into(), Json::String(r.id.clone()));
-    o.insert("values".into(), if values { json!(r.values) } else { json!([]) });
-    if values {
-        if let Some(s) = &r.sparse {
-            o.insert("sparseValues".into(), json!({"indices": s.indices, "values": s.values}));
-        }
+/// A record as the wire shows it. Serialised with serde directly (not via
+/// `serde_json::Value`, which would widen f32 to f64 and print
+/// `0.6000000238418579` for `0.6`).
+#[derive(serde::Serialize)]
+struct RecordOut<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f32>,
+    values: &'a [f32],
+    #[serde(rename = "sparseValues", skip_serializing_if = "Option::is_none")]
+    sparse_values: Option<SparseOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Json>,
+}
+
+#[derive(serde::Serialize)]
+struct SparseOut<'a> {
+    indices: &'a [u32],
+    values: &'a [f32],
+}
+
+fn record_out(r: &Record, values: bool, meta: bool, score: Option<f32>) -> RecordOut<'_> {
+    RecordOut {
+        id: &r.id,
+        score,
+        values: if values { &r.values } else { &[] },
+        sparse_values: r
+            .sparse
+            .as_ref()
+            .filter(|_| values)
+            .map(|s| SparseOut { indices: &s.indices, values: &s.values }),
+        metadata: if meta { r.metadata.as_ref().map(metadata::to_json) } else { None },
     }
-    if meta {
-        if let Some(m) = &r.metadata {
-            o.insert("metadata".into(), metadata::to_json(m));
-        }
-    }
-    Json::Object(o)
+}
+
+/// Serialises a response; the types involved cannot fail to serialise.
+fn to_string<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".to_string())
+}
+
+#[derive(serde::Serialize)]
+struct QueryOut<'a> {
+    matches: Vec<RecordOut<'a>>,
+    namespace: &'a str,
+    usage: Json,
+}
+
+#[derive(serde::Serialize)]
+struct FetchOut<'a> {
+    vectors: BTreeMap<&'a str, RecordOut<'a>>,
+    namespace: &'a str,
+    usage: Json,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pagination: Option<Json>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -262,7 +301,7 @@ impl Engine {
         Ok((json!({ "upsertedCount": n }), change))
     }
 
-    pub fn query(&self, index: &str, req: api::QueryRequest) -> Result<Json> {
+    pub fn query(&self, index: &str, req: api::QueryRequest) -> Result<String> {
         let ns_name = api::namespace_name(req.namespace.as_deref())?;
         let idx = self.index(index)?;
         let top_k = match req.top_k {
@@ -300,7 +339,7 @@ impl Engine {
                 by_id = ns.and_then(|n| n.get(&id));
                 match by_id {
                     None => {
-                        return Ok(json!({"matches": [], "namespace": ns_name, "usage": {"readUnits": 1}}));
+                        return Ok(json!({"matches": [], "namespace": ns_name, "usage": {"readUnits": 1}}).to_string());
                     }
                     Some(r) => (r.values, sparse.or(r.sparse)),
                 }
@@ -316,7 +355,7 @@ impl Engine {
             }
         };
         let Some(ns) = ns else {
-            return Ok(json!({"matches": [], "namespace": ns_name, "usage": {"readUnits": 1}}));
+            return Ok(json!({"matches": [], "namespace": ns_name, "usage": {"readUnits": 1}}).to_string());
         };
         let visible = idx.visibility(&ns_name);
         let vis_fn = visible.as_ref().map(|v| move |f: &str| v.iter().any(|x| x == f));
@@ -327,21 +366,20 @@ impl Engine {
             filter: filter.as_ref(),
             visible: vis_fn.as_ref().map(|f| f as &dyn Fn(&str) -> bool),
         });
-        let matches: Vec<Json> = hits
-            .iter()
-            .filter_map(|h| {
-                let r = ns.record(h.slot)?;
-                let mut m = record_json(&r, req.include_values, req.include_metadata);
-                if let Some(o) = m.as_object_mut() {
-                    o.insert("score".into(), json!(h.score));
-                }
-                Some(m)
-            })
-            .collect();
-        Ok(json!({"matches": matches, "namespace": ns_name, "usage": {"readUnits": read_units(ns.size_bytes())}}))
+        let records: Vec<(Record, f32)> =
+            hits.iter().filter_map(|h| ns.record(h.slot).map(|r| (r, h.score))).collect();
+        let out = QueryOut {
+            matches: records
+                .iter()
+                .map(|(r, score)| record_out(r, req.include_values, req.include_metadata, Some(*score)))
+                .collect(),
+            namespace: &ns_name,
+            usage: json!({"readUnits": read_units(ns.size_bytes())}),
+        };
+        Ok(to_string(&out))
     }
 
-    pub fn fetch(&self, index: &str, req: api::FetchRequest) -> Result<Json> {
+    pub fn fetch(&self, index: &str, req: api::FetchRequest) -> Result<String> {
         let ns_name = api::namespace_name(req.namespace.as_deref())?;
         let idx = self.index(index)?;
         if req.ids.is_empty() {
@@ -357,26 +395,28 @@ impl Engine {
         for id in &req.ids {
             api::validate_id(id)?;
         }
-        let mut vectors = Map::new();
-        if let Some(ns) = idx.loaded(&ns_name)? {
-            for id in &req.ids {
-                if let Some(r) = ns.get(id) {
-                    vectors.insert(id.clone(), record_json(&r, true, true));
-                }
-            }
-        }
+        let records: Vec<Record> = match idx.loaded(&ns_name)? {
+            Some(ns) => req.ids.iter().filter_map(|id| ns.get(id)).collect(),
+            None => Vec::new(),
+        };
         let ru = (req.ids.len() as u64).div_ceil(10).max(1);
-        Ok(json!({"vectors": vectors, "namespace": ns_name, "usage": {"readUnits": ru}}))
+        let out = FetchOut {
+            vectors: records.iter().map(|r| (r.id.as_str(), record_out(r, true, true, None))).collect(),
+            namespace: &ns_name,
+            usage: json!({"readUnits": ru}),
+            pagination: None,
+        };
+        Ok(to_string(&out))
     }
 
-    pub fn fetch_by_metadata(&self, index: &str, req: api::FetchByMetadataRequest) -> Result<Json> {
+    pub fn fetch_by_metadata(&self, index: &str, req: api::FetchByMetadataRequest) -> Result<String> {
         let ns_name = api::namespace_name(req.namespace.as_deref())?;
         let idx = self.index(index)?;
         let filter = api::filter(req.filter.as_ref())?
             .ok_or_else(|| Error::invalid("fetch_by_metadata requires a `filter`."))?;
         let limit = api::limit(req.limit, 100, 10_000)?;
         let after = api::decode_token(req.pagination_token.as_deref())?;
-        let mut vectors = Map::new();
+        let mut records = Vec::new();
         let mut next = None;
         if let Some(ns) = idx.loaded(&ns_name)? {
             let visible = idx.visibility(&ns_name);
@@ -391,20 +431,18 @@ impl Engine {
                 None => 0,
             };
             let page = ids.get(start..).unwrap_or(&[]);
-            for id in page.iter().take(limit) {
-                if let Some(r) = ns.get(id) {
-                    vectors.insert(id.clone(), record_json(&r, true, true));
-                }
-            }
+            records.extend(page.iter().take(limit).filter_map(|id| ns.get(id)));
             if page.len() > limit {
                 next = page.get(limit - 1).map(|s| api::encode_token(s));
             }
         }
-        let mut out = json!({"vectors": vectors, "namespace": ns_name, "usage": {"readUnits": 1}});
-        if let (Some(n), Some(o)) = (next, out.as_object_mut()) {
-            o.insert("pagination".into(), json!({"next": n}));
-        }
-        Ok(out)
+        let out = FetchOut {
+            vectors: records.iter().map(|r| (r.id.as_str(), record_out(r, true, true, None))).collect(),
+            namespace: &ns_name,
+            usage: json!({"readUnits": 1}),
+            pagination: next.map(|n| json!({ "next": n })),
+        };
+        Ok(to_string(&out))
     }
 
     pub fn update(&mut self, index: &str, req: api::UpdateRequest) -> Result<(Json, Change)> {

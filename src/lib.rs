@@ -22,3 +22,6 @@ pub mod store;
 pub mod vectors;
 
 pub use error::{Error, Result};
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

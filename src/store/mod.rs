@@ -56,6 +56,30 @@ pub trait Storage {
     async fn scan(&self, prefix: &[Part]) -> Result<Vec<(Key, Vec<u8>)>>;
     /// Applies the batch atomically, resolving once it is durable.
     async fn commit(&self, ops: Vec<Op>) -> Result<()>;
+    /// False for a store that keeps nothing (memory-only databases): the
+    /// database then skips encoding and never evicts.
+    fn persistent(&self) -> bool {
+        true
+    }
+}
+
+/// A store that keeps nothing: the engine's memory is the database.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ephemeral;
+
+impl Storage for Ephemeral {
+    async fn get(&self, _key: &[Part]) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+    async fn scan(&self, _prefix: &[Part]) -> Result<Vec<(Key, Vec<u8>)>> {
+        Ok(Vec::new())
+    }
+    async fn commit(&self, _ops: Vec<Op>) -> Result<()> {
+        Ok(())
+    }
+    fn persistent(&self) -> bool {
+        false
+    }
 }
 
 /// True when `key` starts with `prefix`.

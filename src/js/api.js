@@ -1,0 +1,553 @@
+// The Pinecone-shaped JS API over the wasm engine. This file holds argument
+// handling only (both TS call shapes, client-side checks with the TS
+// client's messages, camelCase <-> wire conversion); every rule about data
+// lives in the Rust engine.
+
+import { Engine } from './wasm/conifer.js';
+import { rethrow, argError, PineconeConflictError } from './errors.js';
+
+export * from './errors.js';
+
+let loader = null;
+let loading = null;
+
+/** Set by each entry point (browser, Node, workerd) to instantiate the wasm. */
+export function setLoader(fn) {
+  loader = fn;
+}
+
+function ensureWasm() {
+  if (!loading) {
+    if (!loader) throw new Error('conifer-db: no wasm loader for this runtime');
+    loading = Promise.resolve().then(loader);
+  }
+  return loading;
+}
+
+/** Default host template for in-process indexes. */
+const DEFAULT_HOST = '{name}.svc.conifer.local';
+
+async function call(p) {
+  try {
+    return await p;
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+function parse(s) {
+  return s === undefined || s === null ? s : JSON.parse(s);
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+function snakeToCamel(k) {
+  return k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+function camelToSnake(k) {
+  return k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+}
+
+/** Converts control-plane keys to camelCase; user keys (tags, schema fields) are kept. */
+function camelize(v, keep = false) {
+  if (Array.isArray(v)) return v.map((x) => camelize(x));
+  if (!isPlainObject(v)) return v;
+  const out = {};
+  for (const [k, x] of Object.entries(v)) {
+    const key = keep ? k : snakeToCamel(k);
+    out[key] = camelize(x, k === 'tags' || k === 'fields');
+  }
+  return out;
+}
+
+function snakify(v, keep = false) {
+  if (Array.isArray(v)) return v.map((x) => snakify(x));
+  if (!isPlainObject(v)) return v;
+  const out = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined) continue;
+    const key = keep ? k : camelToSnake(k);
+    out[key] = snakify(x, k === 'tags' || k === 'fields');
+  }
+  return out;
+}
+
+function toNumbers(values, what) {
+  if (values === undefined || values === null) return undefined;
+  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
+    throw argError(`\`${what}\` must be an array of numbers.`);
+  }
+  const out = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (typeof x !== 'number') throw argError(`\`${what}\` must be an array of numbers; item ${i} is ${typeof x}.`);
+    if (!Number.isFinite(x)) throw argError(`\`${what}\` must contain finite numbers; item ${i} is ${x}.`);
+    out[i] = x;
+  }
+  return out;
+}
+
+function toSparse(s, what) {
+  if (s === undefined || s === null) return undefined;
+  if (!isPlainObject(s)) throw argError(`\`${what}\` must be an object with \`indices\` and \`values\`.`);
+  const indices = toNumbers(s.indices, `${what}.indices`) ?? [];
+  for (const i of indices) {
+    if (!Number.isInteger(i) || i < 0 || i > 0xffffffff) {
+      throw argError(`\`${what}.indices\` must be non-negative 32-bit integers; got ${i}.`);
+    }
+  }
+  return { indices, values: toNumbers(s.values, `${what}.values`) ?? [] };
+}
+
+const RECORD_KEYS = new Set(['id', 'values', 'sparseValues', 'metadata']);
+
+function wireRecord(r) {
+  if (!isPlainObject(r)) throw argError('Every record must be an object.');
+  if (r.id === undefined || r.id === null) {
+    throw argError('Every record must include an `id` property in order to upsert.');
+  }
+  if (typeof r.id !== 'string') throw argError('Record property `id` must be a string.');
+  if (r.values === undefined && r.sparseValues === undefined) {
+    throw argError('Every record must include either `values` or `sparseValues` in order to upsert.');
+  }
+  const bad = Object.keys(r).filter((k) => !RECORD_KEYS.has(k));
+  if (bad.length) {
+    throw argError(
+      `Object contained invalid properties: ${bad.join(', ')}. Valid properties include id, values, sparseValues, metadata.`,
+    );
+  }
+  if (r.metadata !== undefined && r.metadata !== null && !isPlainObject(r.metadata)) {
+    throw argError('Record property `metadata` must be an object.');
+  }
+  return {
+    id: r.id,
+    values: toNumbers(r.values, 'values'),
+    sparseValues: toSparse(r.sparseValues, 'sparseValues'),
+    metadata: r.metadata ?? undefined,
+  };
+}
+
+function stringify(body) {
+  try {
+    return JSON.stringify(body);
+  } catch (e) {
+    throw argError(`Request could not be serialised: ${e.message}`);
+  }
+}
+
+function checkFilter(filter) {
+  if (filter === undefined || filter === null) return undefined;
+  if (!isPlainObject(filter) || Object.keys(filter).length === 0) {
+    throw argError('You must enter a `filter` object with at least one key-value pair.');
+  }
+  return filter;
+}
+
+/** Converts an engine IndexModel (wire) to the TS client's camelCase shape. */
+function indexModel(wire) {
+  const m = camelize(wire);
+  return m;
+}
+
+/**
+ * A client for a local Conifer database with Pinecone's API.
+ *
+ * `new Pinecone({ storage })`: `storage` is `"memory"` (default) or a
+ * storage adapter object (`{ get, scan, commit }`, see README).
+ */
+export class Pinecone {
+  constructor(options = {}) {
+    if (!isPlainObject(options)) throw argError('Pinecone options must be an object.');
+    this._options = { ...options };
+    this._db = null;
+    this._hostTemplate = options.hostTemplate || DEFAULT_HOST;
+  }
+
+  /** @internal the opened engine (opened on first use). */
+  _engine() {
+    if (!this._db) {
+      const o = this._options;
+      const storage = o.storage ?? 'memory';
+      let kind;
+      let adapter;
+      if (storage === 'memory') kind = 'memory';
+      else if (storage === 'memory-store') kind = 'memory-store';
+      else if (isPlainObject(storage) || typeof storage === 'object') {
+        kind = 'adapter';
+        adapter = storage;
+      } else {
+        return Promise.reject(argError(`Unknown storage option '${storage}'. Use 'memory' or a storage adapter object.`));
+      }
+      this._db = (async () => {
+        await ensureWasm();
+        return call(Engine.open(kind, adapter, Number(o.memoryBudget ?? 0), String(o.projectName ?? '')));
+      })();
+      this._db.catch(() => {
+        this._db = null;
+      });
+    }
+    return this._db;
+  }
+
+  async createIndex(options) {
+    if (!isPlainObject(options)) throw argError('You must pass an object to createIndex.');
+    const { name, dimension, metric, vectorType = 'dense', spec } = options;
+    if (typeof name !== 'string' || name.length === 0) {
+      throw argError('You must pass a non-empty string for `name` in order to create an index.');
+    }
+    if (vectorType !== 'dense' && vectorType !== 'sparse') {
+      throw argError(`Invalid vectorType: '${vectorType}'. Valid values are: dense, sparse.`);
+    }
+    if (vectorType === 'sparse' && dimension !== undefined) {
+      throw argError('Sparse indexes cannot have a `dimension`.');
+    }
+    if (vectorType === 'dense' && (typeof dimension !== 'number' || !(dimension > 0))) {
+      throw argError('You must pass a positive `dimension` when creating a dense index.');
+    }
+    if (metric !== undefined && !['cosine', 'euclidean', 'dotproduct'].includes(metric)) {
+      throw argError(`Invalid metric value: '${metric}'. Valid values are: cosine, euclidean, or dotproduct.`);
+    }
+    if (!isPlainObject(spec)) throw argError('You must pass a `spec` object in order to create an index.');
+    const body = snakify({
+      name,
+      dimension,
+      metric,
+      vectorType,
+      deletionProtection: options.deletionProtection,
+      tags: options.tags,
+      spec,
+    });
+    if (options.conifer !== undefined) body.conifer = snakify(options.conifer);
+    const db = await this._engine();
+    try {
+      return indexModel(parse(await call(db.createIndex(stringify(body), this._hostTemplate))));
+    } catch (e) {
+      if (options.suppressConflicts && e instanceof PineconeConflictError) return undefined;
+      throw e;
+    }
+  }
+
+  async describeIndex(name) {
+    if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `indexName`.');
+    const db = await this._engine();
+    try {
+      return indexModel(parse(db.describeIndex(name, this._hostTemplate)));
+    } catch (e) {
+      rethrow(e);
+    }
+  }
+
+  async listIndexes() {
+    const db = await this._engine();
+    const out = parse(db.listIndexes(this._hostTemplate));
+    return { indexes: out.indexes.map(indexModel) };
+  }
+
+  async hasIndex(name) {
+    const { indexes } = await this.listIndexes();
+    return indexes.some((i) => i.name === name);
+  }
+
+  /** v7+: `configureIndex({ name, ... })`; v<=6: `configureIndex(name, { ... })`. */
+  async configureIndex(nameOrOptions, maybeOptions) {
+    let name;
+    let o;
+    if (typeof nameOrOptions === 'string') {
+      name = nameOrOptions;
+      o = maybeOptions ?? {};
+    } else if (isPlainObject(nameOrOptions)) {
+      ({ name, ...o } = nameOrOptions);
+    } else {
+      throw argError('You must pass an index name and options to configureIndex.');
+    }
+    if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `name`.');
+    if (!isPlainObject(o)) throw argError('configureIndex options must be an object.');
+    const replicas = o.podReplicas ?? o.replicas ?? o.spec?.pod?.replicas;
+    const podType = o.podType ?? o.spec?.pod?.podType;
+    const body = {};
+    if (o.deletionProtection !== undefined) body.deletion_protection = o.deletionProtection;
+    if (o.tags !== undefined) body.tags = o.tags;
+    if (replicas !== undefined || podType !== undefined) {
+      body.spec = { pod: { replicas, pod_type: podType } };
+    }
+    if (Object.keys(body).length === 0) {
+      throw argError('You must pass at least one configuration option to configureIndex.');
+    }
+    const db = await this._engine();
+    return indexModel(parse(await call(db.configureIndex(name, stringify(body), this._hostTemplate))));
+  }
+
+  async deleteIndex(name) {
+    if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `indexName`.');
+    const db = await this._engine();
+    await call(db.deleteIndex(name));
+  }
+
+  /**
+   * `pc.index("name")`, `pc.index("name", host)`, or
+   * `pc.index({ name?, host?, namespace? })`.
+   */
+  index(nameOrOptions, host) {
+    if (typeof nameOrOptions === 'string') return new Index(this, nameOrOptions, host, '');
+    if (isPlainObject(nameOrOptions)) {
+      const { name, host: h, namespace } = nameOrOptions;
+      if (!name && !h) throw argError('You must pass an index `name` or `host` to target an index.');
+      return new Index(this, name, h, namespace ?? '');
+    }
+    throw argError('You must pass an index name to target an index.');
+  }
+
+  /** Alias kept by Pinecone's TS client. */
+  Index(nameOrOptions, host) {
+    return this.index(nameOrOptions, host);
+  }
+
+  /** Request metrics: `{ text, projectName, indexes }` (text is Prometheus format). */
+  async metrics() {
+    const db = await this._engine();
+    const json = parse(db.metricsJson());
+    return { text: db.metricsText(), projectName: json.project_name, indexes: json.indexes };
+  }
+
+  /** @internal resolves an index name from a host. */
+  async _resolve(name, host) {
+    if (name) return name;
+    const { indexes } = await this.listIndexes();
+    const norm = (h) => String(h).replace(/^https?:\/\//, '').replace(/\/+$/, '');
+    const hit = indexes.find((i) => norm(i.host) === norm(host));
+    if (!hit) throw argError(`No index has host '${host}'.`);
+    return hit.name;
+  }
+}
+
+/** A handle on one index, bound to one namespace (default `""`). */
+export class Index {
+  constructor(pc, name, host, namespace) {
+    this._pc = pc;
+    this._name = name;
+    this._host = host;
+    this._namespace = namespace;
+  }
+
+  /** A handle bound to namespace `ns` (the tenant). */
+  namespace(ns) {
+    if (typeof ns !== 'string') throw argError('You must pass a string namespace name.');
+    return new Index(this._pc, this._name, this._host, ns);
+  }
+
+  async _call(op, body) {
+    const name = await this._pc._resolve(this._name, this._host);
+    const db = await this._pc._engine();
+    return parse(await call(db.call(op, name, stringify(body))));
+  }
+
+  _ns(options) {
+    return isPlainObject(options) && typeof options.namespace === 'string' ? options.namespace : this._namespace;
+  }
+
+  /** v<=6: `upsert(records)`; v7+: `upsert({ records, namespace? })`. Resolves void. */
+  async upsert(arg) {
+    let records;
+    let namespace = this._namespace;
+    if (Array.isArray(arg)) records = arg;
+    else if (isPlainObject(arg) && Array.isArray(arg.records)) {
+      records = arg.records;
+      namespace = this._ns(arg);
+    } else throw argError('You must pass an array of records (or `{ records }`) to upsert.');
+    if (records.length === 0) throw argError('Must pass in at least 1 record to upsert.');
+    const vectors = records.map(wireRecord);
+    await this._call('upsert', { vectors, namespace });
+  }
+
+  async query(options) {
+    if (!isPlainObject(options)) throw argError('You must pass an object to query.');
+    const { topK, vector, id, sparseVector, filter, includeValues, includeMetadata } = options;
+    if (typeof topK !== 'number' || !Number.isInteger(topK)) {
+      throw argError('You must enter an integer for the `topK` search results to be returned.');
+    }
+    if (topK < 1) throw argError('`topK` property must be greater than 0.');
+    if (id !== undefined && (typeof id !== 'string' || id.length === 0)) {
+      throw argError('You must enter a non-empty string for the `id` field in order to query by record ID.');
+    }
+    if (vector !== undefined && (vector === null || vector.length === 0)) {
+      throw argError('You must enter a non-empty `vector` to query by vector values.');
+    }
+    if (vector === undefined && id === undefined && sparseVector === undefined) {
+      throw argError('You must enter either a `vector` or an `id` (and/or a `sparseVector`) in order to query.');
+    }
+    const body = {
+      topK,
+      vector: toNumbers(vector, 'vector'),
+      id,
+      sparseVector: toSparse(sparseVector, 'sparseVector'),
+      filter: checkFilter(filter),
+      includeValues: !!includeValues,
+      includeMetadata: !!includeMetadata,
+      namespace: this._ns(options),
+    };
+    return this._call('query', body);
+  }
+
+  /** v<=6: `fetch(ids)`; v7+: `fetch({ ids, namespace? })`. */
+  async fetch(arg) {
+    let ids;
+    let namespace = this._namespace;
+    if (Array.isArray(arg)) ids = arg;
+    else if (isPlainObject(arg) && Array.isArray(arg.ids)) {
+      ids = arg.ids;
+      namespace = this._ns(arg);
+    } else throw argError('You must pass an array of record ids (or `{ ids }`) to fetch.');
+    if (ids.length === 0) throw argError('Must pass in at least 1 recordID.');
+    if (ids.some((i) => typeof i !== 'string')) throw argError('Record ids must be strings.');
+    const out = await this._call('fetch', { ids, namespace });
+    return { records: out.vectors, namespace: out.namespace, usage: out.usage };
+  }
+
+  async fetchByMetadata(options) {
+    if (!isPlainObject(options)) throw argError('You must pass an object to fetchByMetadata.');
+    const out = await this._call('fetch_by_metadata', {
+      filter: checkFilter(options.filter),
+      limit: options.limit,
+      paginationToken: options.paginationToken,
+      namespace: this._ns(options),
+    });
+    const res = { records: out.vectors, namespace: out.namespace, usage: out.usage };
+    if (out.pagination) res.pagination = out.pagination;
+    return res;
+  }
+
+  /** `update({ id | filter, values?, sparseValues?, metadata?, namespace? })`. */
+  async update(options) {
+    if (!isPlainObject(options)) throw argError('You must pass an object to update.');
+    const { id, filter, values, sparseValues, metadata } = options;
+    if ((id === undefined) === (filter === undefined)) {
+      throw argError('You must enter exactly one of `id` or `filter` in order to update records.');
+    }
+    if (id !== undefined && (typeof id !== 'string' || !id)) {
+      throw argError('You must enter a non-empty string for the `id` field in order to update a record.');
+    }
+    if (metadata !== undefined && metadata !== null && !isPlainObject(metadata)) {
+      throw argError('`metadata` must be an object.');
+    }
+    const out = await this._call('update', {
+      id,
+      filter: checkFilter(filter),
+      values: toNumbers(values, 'values'),
+      sparseValues: toSparse(sparseValues, 'sparseValues'),
+      setMetadata: metadata ?? undefined,
+      dryRun: options.dryRun,
+      namespace: this._ns(options),
+    });
+    if (filter !== undefined) return { matchedRecords: out.matchedRecords };
+    return undefined;
+  }
+
+  /** v<=6: `deleteOne(id)`; v7+: `deleteOne({ id, namespace? })`. */
+  async deleteOne(arg) {
+    let id;
+    let namespace = this._namespace;
+    if (typeof arg === 'string') id = arg;
+    else if (isPlainObject(arg) && typeof arg.id === 'string') {
+      id = arg.id;
+      namespace = this._ns(arg);
+    } else throw argError('You must pass a record id (or `{ id }`) to deleteOne.');
+    if (!id) throw argError('You must pass a non-empty string for `id` in order to delete a record.');
+    await this._call('delete', { ids: [id], namespace });
+  }
+
+  /**
+   * v<=6: `deleteMany(ids)` or `deleteMany(filter)`;
+   * v7+: `deleteMany({ ids } | { filter }, namespace?)`.
+   * An object whose keys are only `ids`/`filter`/`namespace` (with an array
+   * `ids` or an object `filter`) is the v7+ form; any other object is a v6
+   * metadata filter.
+   */
+  async deleteMany(arg) {
+    let namespace = this._namespace;
+    let body;
+    if (Array.isArray(arg)) {
+      if (arg.length === 0) throw argError('Must pass in at least 1 record id to delete.');
+      body = { ids: arg };
+    } else if (isPlainObject(arg)) {
+      const keys = Object.keys(arg);
+      const v7 =
+        keys.length > 0 &&
+        keys.every((k) => k === 'ids' || k === 'filter' || k === 'namespace') &&
+        (Array.isArray(arg.ids) || isPlainObject(arg.filter));
+      if (v7) {
+        namespace = this._ns(arg);
+        if (arg.ids !== undefined && arg.filter !== undefined) {
+          throw argError('You must pass either `ids` or `filter` to deleteMany, not both.');
+        }
+        body = arg.ids !== undefined ? { ids: arg.ids } : { filter: checkFilter(arg.filter) };
+      } else {
+        body = { filter: checkFilter(arg) };
+      }
+    } else throw argError('You must pass an array of ids or a filter object to deleteMany.');
+    await this._call('delete', { ...body, namespace });
+  }
+
+  /** v<=6: `deleteAll()`; v7+: `deleteAll({ namespace? })`. */
+  async deleteAll(options) {
+    await this._call('delete', { deleteAll: true, namespace: this._ns(options) });
+  }
+
+  async listPaginated(options = {}) {
+    if (!isPlainObject(options)) throw argError('listPaginated options must be an object.');
+    return this._call('list', {
+      prefix: options.prefix,
+      limit: options.limit,
+      paginationToken: options.paginationToken,
+      namespace: this._ns(options),
+    });
+  }
+
+  /** TS shape: `{ namespaces: { ns: { recordCount } }, dimension, indexFullness, totalRecordCount }`. */
+  async describeIndexStats(options = {}) {
+    const out = await this._call('describe_index_stats', options?.filter ? { filter: checkFilter(options.filter) } : {});
+    const namespaces = {};
+    for (const [k, v] of Object.entries(out.namespaces)) namespaces[k] = { recordCount: v.vectorCount };
+    const res = { namespaces, dimension: out.dimension, indexFullness: out.indexFullness, totalRecordCount: out.totalVectorCount };
+    if (res.dimension === undefined) delete res.dimension;
+    return res;
+  }
+
+  /** v8: `listNamespaces({ limit?, paginationToken?, prefix? })`; v6: `listNamespaces(limit?, paginationToken?)`. */
+  async listNamespaces(a, b) {
+    const o = isPlainObject(a) ? a : { limit: a, paginationToken: b };
+    const out = await this._call('list_namespaces', {
+      limit: o.limit,
+      paginationToken: o.paginationToken,
+      prefix: o.prefix,
+    });
+    return camelize(out);
+  }
+
+  async describeNamespace(namespace) {
+    if (typeof namespace !== 'string') throw argError('You must pass a namespace name.');
+    const name = await this._pc._resolve(this._name, this._host);
+    const db = await this._pc._engine();
+    try {
+      return camelize(parse(db.describeNamespace(name, namespace)));
+    } catch (e) {
+      rethrow(e);
+    }
+  }
+
+  async deleteNamespace(namespace) {
+    if (typeof namespace !== 'string') throw argError('You must pass a namespace name.');
+    const name = await this._pc._resolve(this._name, this._host);
+    const db = await this._pc._engine();
+    await call(db.deleteNamespace(name, namespace));
+  }
+
+  async createNamespace(options) {
+    if (!isPlainObject(options) || typeof options.name !== 'string') {
+      throw argError('You must pass `{ name }` to createNamespace.');
+    }
+    return camelize(await this._call('create_namespace', { name: options.name, schema: options.schema }));
+  }
+}

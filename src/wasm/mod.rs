@@ -1,0 +1,220 @@
+//! The binding layer: `#[wasm_bindgen]` classes over [`Database`], JSON
+//! strings in and out, and errors converted to JS `Error`s with Pinecone's
+//! names. No logic beyond conversion lives here (see ARCHITECTURE.md).
+//!
+//! **API boundary**: this is the low-level interface the hand-written JS
+//! package (`src/js/`) and the edge worker call. Every method returns a
+//! Promise or a value; none can trap on input, because every input is a
+//! string parsed by the engine.
+
+mod adapter;
+
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::db::{DataOp, Database, Options};
+use crate::error::Error;
+use crate::store::{memory::MemoryStorage, Ephemeral, Key, Op, Part, Storage};
+
+pub use adapter::JsAdapter;
+
+/// The storage a database was opened with.
+pub enum AnyStorage {
+    Ephemeral(Ephemeral),
+    Memory(MemoryStorage),
+    Js(JsAdapter),
+}
+
+impl Storage for AnyStorage {
+    async fn get(&self, key: &[Part]) -> crate::Result<Option<Vec<u8>>> {
+        match self {
+            AnyStorage::Ephemeral(s) => s.get(key).await,
+            AnyStorage::Memory(s) => s.get(key).await,
+            AnyStorage::Js(s) => s.get(key).await,
+        }
+    }
+    async fn scan(&self, prefix: &[Part]) -> crate::Result<Vec<(Key, Vec<u8>)>> {
+        match self {
+            AnyStorage::Ephemeral(s) => s.scan(prefix).await,
+            AnyStorage::Memory(s) => s.scan(prefix).await,
+            AnyStorage::Js(s) => s.scan(prefix).await,
+        }
+    }
+    async fn commit(&self, ops: Vec<Op>) -> crate::Result<()> {
+        match self {
+            AnyStorage::Ephemeral(s) => s.commit(ops).await,
+            AnyStorage::Memory(s) => s.commit(ops).await,
+            AnyStorage::Js(s) => s.commit(ops).await,
+        }
+    }
+    fn persistent(&self) -> bool {
+        !matches!(self, AnyStorage::Ephemeral(_))
+    }
+}
+
+/// Converts an engine error into a JS `Error` whose `name` is the Pinecone
+/// TS client's class name, with `status`, `code` and `retryable` fields.
+pub fn to_js_error(e: &Error) -> JsValue {
+    let p = e.presentation();
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name(p.js_name);
+    let o: &JsValue = err.as_ref();
+    let _ = Reflect::set(o, &"status".into(), &JsValue::from(p.http_status));
+    let _ = Reflect::set(o, &"grpcCode".into(), &JsValue::from(p.grpc_code));
+    let _ = Reflect::set(o, &"code".into(), &JsValue::from_str(p.code));
+    let _ = Reflect::set(o, &"retryable".into(), &JsValue::from(p.retryable));
+    let _ = Reflect::set(o, &"conifer".into(), &JsValue::TRUE);
+    err.into()
+}
+
+/// Milliseconds from the best clock available (`performance.now`, else
+/// `Date.now`).
+fn now_ms() -> f64 {
+    let global = js_sys::global();
+    if let Ok(perf) = Reflect::get(&global, &"performance".into()) {
+        if let Ok(now) = Reflect::get(&perf, &"now".into()) {
+            if let Some(f) = now.dyn_ref::<js_sys::Function>() {
+                if let Some(v) = f.call0(&perf).ok().and_then(|v| v.as_f64()) {
+                    return v;
+                }
+            }
+        }
+    }
+    js_sys::Date::now()
+}
+
+/// Fills an index host template: `{name}` is replaced by the index name.
+fn host_for(template: &str, name: &str) -> String {
+    template.replace("{name}", name)
+}
+
+fn json_out(v: &serde_json::Value) -> JsValue {
+    JsValue::from_str(&v.to_string())
+}
+
+fn parse_json(body: &str) -> Result<serde_json::Value, JsValue> {
+    serde_json::from_str(body).map_err(|e| to_js_error(&Error::invalid(format!("Invalid request body: {e}"))))
+}
+
+/// A database handle. All methods take and return JSON strings.
+#[wasm_bindgen]
+pub struct Engine {
+    db: Rc<Database<AnyStorage>>,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Opens a database. `storage`: "memory" (nothing persisted),
+    /// "memory-store" (an in-memory key-value store, for tests) or
+    /// "adapter" (a JS object with async get/scan/commit; see
+    /// `src/js/conifer.d.ts` `StorageAdapter`). `memory_budget` in bytes
+    /// (0: default).
+    pub fn open(storage: String, adapter: JsValue, memory_budget: f64, project: String) -> Promise {
+        future_to_promise(async move {
+            let store = match storage.as_str() {
+                "memory" => AnyStorage::Ephemeral(Ephemeral),
+                "memory-store" => AnyStorage::Memory(MemoryStorage::new()),
+                "adapter" => AnyStorage::Js(JsAdapter::new(adapter).map_err(|e| to_js_error(&e))?),
+                other => {
+                    return Err(to_js_error(&Error::Argument(format!(
+                        "Unknown storage '{other}'. Expected 'memory', 'indexeddb' or a storage adapter object."
+                    ))))
+                }
+            };
+            let mut options = Options::default();
+            if memory_budget.is_finite() && memory_budget >= 1.0 {
+                options.memory_budget = memory_budget.min(usize::MAX as f64) as usize;
+            }
+            if !project.is_empty() {
+                options.project = project;
+            }
+            let db = Database::open(store, options).await.map_err(|e| to_js_error(&e))?;
+            Ok(Engine { db: Rc::new(db) }.into())
+        })
+    }
+
+    #[wasm_bindgen(js_name = createIndex)]
+    pub fn create_index(&self, body: String, host_base: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let body = parse_json(&body)?;
+            let c = db.create_index(&body).await.map_err(|e| to_js_error(&e))?;
+            Ok(json_out(&c.model(&host_for(&host_base, &c.name))))
+        })
+    }
+
+    #[wasm_bindgen(js_name = describeIndex)]
+    pub fn describe_index(&self, name: &str, host_base: &str) -> Result<JsValue, JsValue> {
+        let c = self.db.describe_index(name).map_err(|e| to_js_error(&e))?;
+        Ok(json_out(&c.model(&host_for(&host_base, &c.name))))
+    }
+
+    #[wasm_bindgen(js_name = listIndexes)]
+    pub fn list_indexes(&self, host_base: &str) -> JsValue {
+        let list: Vec<serde_json::Value> =
+            self.db.list_indexes().iter().map(|c| c.model(&host_for(&host_base, &c.name))).collect();
+        json_out(&serde_json::json!({ "indexes": list }))
+    }
+
+    #[wasm_bindgen(js_name = configureIndex)]
+    pub fn configure_index(&self, name: String, body: String, host_base: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let body = parse_json(&body)?;
+            let c = db.configure_index(&name, &body).await.map_err(|e| to_js_error(&e))?;
+            Ok(json_out(&c.model(&host_for(&host_base, &c.name))))
+        })
+    }
+
+    #[wasm_bindgen(js_name = deleteIndex)]
+    pub fn delete_index(&self, name: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            db.delete_index(&name).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Runs a data-plane operation: `op` is one of upsert, query, fetch,
+    /// fetch_by_metadata, update, delete, list, describe_index_stats,
+    /// list_namespaces, create_namespace; `body` is the REST body.
+    pub fn call(&self, op: String, index: String, body: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let op = DataOp::parse(&op)
+                .ok_or_else(|| to_js_error(&Error::Argument(format!("Unknown operation '{op}'."))))?;
+            let out = db.call(op, &index, &body, &now_ms).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::from_str(&out))
+        })
+    }
+
+    #[wasm_bindgen(js_name = describeNamespace)]
+    pub fn describe_namespace(&self, index: &str, namespace: &str) -> Result<JsValue, JsValue> {
+        let out = self.db.describe_namespace(index, namespace).map_err(|e| to_js_error(&e))?;
+        Ok(json_out(&out))
+    }
+
+    #[wasm_bindgen(js_name = deleteNamespace)]
+    pub fn delete_namespace(&self, index: String, namespace: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            db.delete_namespace(&index, &namespace).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Prometheus text exposition of the request metrics.
+    #[wasm_bindgen(js_name = metricsText)]
+    pub fn metrics_text(&self) -> String {
+        self.db.metrics_text()
+    }
+
+    /// The same figures as JSON.
+    #[wasm_bindgen(js_name = metricsJson)]
+    pub fn metrics_json(&self) -> JsValue {
+        json_out(&self.db.metrics_json())
+    }
+}
