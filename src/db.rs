@@ -365,7 +365,7 @@ impl<S: Storage> Database<S> {
         let dim = namespace.dim() as u32;
         let manifest = self.manifests.borrow().get(&(index.to_string(), ns.to_string())).cloned().unwrap_or_default();
         for (k, bytes) in &segs {
-            let seq = match k.get(4) {
+            let seq = match k.get(3) {
                 Some(Part::Int(s)) => *s,
                 _ => return Err(Error::Corrupt(format!("bad segment key {k:?}"))),
             };
