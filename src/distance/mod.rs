@@ -15,6 +15,9 @@ pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd128;
 
+#[cfg(test)]
+mod tests;
+
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 use portable as kernel;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
