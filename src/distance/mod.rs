@@ -16,6 +16,8 @@ pub mod scalar;
 pub mod simd128;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
