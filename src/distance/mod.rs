@@ -1,10 +1,29 @@
 //! Distance kernels and Pinecone's metrics.
 //!
-//! `scalar` is the reference; `simd128` (wasm32 with `+simd128`) must agree
-//! with it within the bound stated in its tests. Callers use the dispatching
-//! functions here and never name an instruction set.
+//! One file per instruction set: `scalar` is the sequential reference;
+//! `simd128` (wasm32 with `+simd128`) and `portable` (everything else: plain
+//! Rust that LLVM auto-vectorises) must agree with it within the bound stated
+//! in `tests.rs`. The choice is made at compile time. Callers use the
+//! dispatching functions here and never name an instruction set.
+//!
+//! Every kernel accepts slices of any length: mismatched lengths use the
+//! shorter one (checking dimensions is the caller's job), empty input
+//! gives 0.0, and a NaN anywhere in the used range gives NaN.
 
+pub mod portable;
 pub mod scalar;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd128;
+
+#[cfg(test)]
+mod bench;
+#[cfg(test)]
+mod tests;
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+use portable as kernel;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use simd128 as kernel;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,16 +66,17 @@ impl Metric {
     }
 }
 
-/// Dot product of two equal-length slices.
+/// Dot product over the first `min(a.len(), b.len())` elements.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    scalar::dot(a, b)
+    kernel::dot(a, b)
 }
 
-/// Squared euclidean distance of two equal-length slices.
+/// Squared euclidean distance over the first `min(a.len(), b.len())`
+/// elements.
 #[inline]
 pub fn l2_sq(a: &[f32], b: &[f32]) -> f32 {
-    scalar::l2_sq(a, b)
+    kernel::l2_sq(a, b)
 }
 
 /// Euclidean norm.
