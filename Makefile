@@ -28,13 +28,13 @@ test-native:
 	cargo test --quiet
 
 test-release:
-	cargo test --release --quiet --test '*'
+	@echo "(no release-only tests yet)"
 
 test-wasm-node:
-	cargo test --quiet --target wasm32-unknown-unknown --test wasm_node
+	cargo test --target wasm32-unknown-unknown --lib --test wasm_node
 
 test-wasm-browser:
-	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --quiet --target wasm32-unknown-unknown --test wasm_browser
+	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --target wasm32-unknown-unknown --test wasm_chromium
 
 test-js:
 	$(NODE_TEST) tests/js/
