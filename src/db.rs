@@ -25,6 +25,7 @@ use serde_json::{json, Value as Json};
 
 use crate::api;
 use crate::codec::{self, Segment};
+use crate::collection::{self, Header};
 use crate::config::IndexConfig;
 use crate::engine::{apply_segment, Change, Engine, NsEntry, NsState};
 use crate::error::{Error, Result};
@@ -123,7 +124,24 @@ pub struct Database<S: Storage> {
     gate: Gate,
     options: Options,
     pub metrics: RefCell<Metrics>,
+    /// Collections by name: description and stored size.
+    collections: RefCell<std::collections::BTreeMap<String, CollectionMeta>>,
+    /// Collection bytes when the storage keeps nothing (memory-only mode).
+    collection_bytes: RefCell<HashMap<String, Vec<u8>>>,
 }
+
+/// A collection's catalog entry (`["collmeta", name]`); its bytes are
+/// stored in chunks under `["collection", name, i]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CollectionMeta {
+    header: Header,
+    size: u64,
+    chunks: u64,
+}
+
+/// Bytes per stored collection chunk.
+const COLLECTION_CHUNK: usize = 8 * 1024 * 1024;
+const KIND_COLLECTION: [u8; 4] = *b"CNFK";
 
 fn blob_json<T: Serialize>(kind: [u8; 4], v: &T) -> Vec<u8> {
     codec::encode_blob(kind, &serde_json::to_vec(v).unwrap_or_default())
@@ -150,6 +168,8 @@ impl<S: Storage> Database<S> {
             gate: Gate::default(),
             options,
             metrics: RefCell::new(Metrics::default()),
+            collections: RefCell::new(Default::default()),
+            collection_bytes: RefCell::new(HashMap::new()),
         };
         db.reload_catalog().await?;
         Ok(db)
@@ -182,6 +202,12 @@ impl<S: Storage> Database<S> {
             }
             mans.insert((index.clone(), ns.clone()), m);
         }
+        let mut colls = std::collections::BTreeMap::new();
+        for (_, bytes) in self.storage.scan(&key!["collmeta"]).await? {
+            let m: CollectionMeta = unblob_json(KIND_COLLECTION, &bytes)?;
+            colls.insert(m.header.name.clone(), m);
+        }
+        *self.collections.borrow_mut() = colls;
         *self.engine.borrow_mut() = engine;
         *self.manifests.borrow_mut() = mans;
         self.last_used.borrow_mut().clear();
@@ -195,9 +221,45 @@ impl<S: Storage> Database<S> {
 
     // ---- control plane ----------------------------------------------------
 
+    /// Creates an index; with `spec.*.source_collection` it is restored from
+    /// that collection (same dimension and vector type; metric and spec may
+    /// differ — the migration path).
     pub async fn create_index(&self, body: &Json) -> Result<IndexConfig> {
         let config = IndexConfig::create(body)?;
-        self.create_index_from_config(config).await
+        let Some(source) = config.source_collection().map(String::from) else {
+            return self.create_index_from_config(config).await;
+        };
+        if self.engine.borrow().indexes.contains_key(&config.name) {
+            return Err(Error::AlreadyExists(config.name));
+        }
+        let coll = collection::decode(&self.collection_bytes(&source).await?)?;
+        let src = &coll.header.config;
+        if src.dimension != config.dimension || src.vector_type != config.vector_type {
+            return Err(Error::invalid(format!(
+                "The index must have the same dimension and vector type as the collection '{source}' (dimension {}).",
+                src.dimension.map_or("none".to_string(), |d| d.to_string())
+            )));
+        }
+        let name = config.name.clone();
+        let created = self.create_index_from_config(config).await?;
+        for (ns, records) in coll.namespaces {
+            for chunk in records.chunks(SNAPSHOT_CHUNK) {
+                let change = self.engine.borrow_mut().insert_records(&name, &ns, chunk.to_vec());
+                match change {
+                    Ok(change) => self.persist(change).await?,
+                    Err(e) => {
+                        // Leave nothing half-restored behind.
+                        // (Removed directly: deletion protection does not
+                        // apply to an index that never finished creating.)
+                        self.engine.borrow_mut().indexes.remove(&name);
+                        self.manifests.borrow_mut().retain(|(i, _), _| *i != name);
+                        let _ = self.persist(Change::DropIndex(name.clone())).await;
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(created)
     }
 
     pub async fn create_index_from_config(&self, config: IndexConfig) -> Result<IndexConfig> {
@@ -553,6 +615,134 @@ impl<S: Storage> Database<S> {
                 (ops, ManifestUpdate::Set(k, m))
             }
         }
+    }
+
+    // ---- collections ------------------------------------------------------
+
+    fn collection_json(m: &CollectionMeta) -> Json {
+        let c = &m.header.config;
+        let mut out = json!({
+            "name": m.header.name,
+            "size": m.size,
+            "status": "Ready",
+            "vector_count": m.header.vector_count,
+            "environment": m.header.environment,
+            "source": m.header.source,
+        });
+        if let (Some(d), Some(o)) = (c.dimension, out.as_object_mut()) {
+            o.insert("dimension".into(), json!(d));
+        }
+        out
+    }
+
+    /// `createCollection({name, source})`: a static copy of every namespace
+    /// of `source`.
+    pub async fn create_collection(&self, body: &Json) -> Result<Json> {
+        let name = body.get("name").and_then(Json::as_str).ok_or_else(|| Error::invalid("Missing required field `name`."))?;
+        let source = body.get("source").and_then(Json::as_str).ok_or_else(|| Error::invalid("Missing required field `source`."))?;
+        crate::config::validate_resource_name(name, "Collection")?;
+        if self.collections.borrow().contains_key(name) {
+            return Err(Error::AlreadyExists(name.to_string()));
+        }
+        let config = self.describe_index(source)?;
+        let names: Vec<String> = self.engine.borrow().index(source)?.namespaces.keys().cloned().collect();
+        let mut namespaces = Vec::new();
+        for ns in names {
+            self.ensure_loaded(source, &ns).await?;
+            let engine = self.engine.borrow();
+            if let Some(NsState { entry: NsEntry::Loaded(n), .. }) = engine.index(source)?.namespaces.get(&ns) {
+                namespaces.push((ns.clone(), n.records().collect::<Vec<_>>()));
+            }
+        }
+        let environment = match (&config.spec.pod, &config.spec.serverless) {
+            (Some(p), _) => p.environment.clone(),
+            (None, Some(s)) => format!("{}-{}", s.region, s.cloud),
+            _ => String::new(),
+        };
+        let vector_count = namespaces.iter().map(|(_, r)| r.len() as u64).sum();
+        let header = Header { name: name.to_string(), source: source.to_string(), config, vector_count, environment };
+        let bytes = collection::encode(&header, &namespaces);
+        self.store_collection(header, bytes).await
+    }
+
+    async fn store_collection(&self, header: Header, bytes: Vec<u8>) -> Result<Json> {
+        let name = header.name.clone();
+        let chunks = bytes.len().div_ceil(COLLECTION_CHUNK).max(1) as u64;
+        let meta = CollectionMeta { header, size: bytes.len() as u64, chunks };
+        if self.storage.persistent() {
+            let mut ops = vec![
+                Op::DeletePrefix(key!["collection", name.as_str()]),
+                Op::Put(key!["collmeta", name.as_str()], blob_json(KIND_COLLECTION, &meta)),
+            ];
+            for (i, c) in bytes.chunks(COLLECTION_CHUNK).enumerate() {
+                ops.push(Op::Put(key!["collection", name.as_str(), i as u64], c.to_vec()));
+            }
+            self.storage.commit(ops).await?;
+        } else {
+            self.collection_bytes.borrow_mut().insert(name.clone(), bytes);
+        }
+        let out = Self::collection_json(&meta);
+        self.collections.borrow_mut().insert(name, meta);
+        Ok(out)
+    }
+
+    async fn collection_bytes(&self, name: &str) -> Result<Vec<u8>> {
+        let meta = self.collections.borrow().get(name).cloned().ok_or_else(|| Error::CollectionNotFound(name.to_string()))?;
+        if !self.storage.persistent() {
+            return self.collection_bytes.borrow().get(name).cloned().ok_or_else(|| Error::CollectionNotFound(name.to_string()));
+        }
+        let parts = self.storage.scan(&key!["collection", name]).await?;
+        if parts.len() as u64 != meta.chunks {
+            return Err(Error::Corrupt(format!("collection '{name}': {} of {} chunks present", parts.len(), meta.chunks)));
+        }
+        Ok(parts.into_iter().flat_map(|(_, b)| b).collect())
+    }
+
+    pub fn describe_collection(&self, name: &str) -> Result<Json> {
+        self.collections
+            .borrow()
+            .get(name)
+            .map(Self::collection_json)
+            .ok_or_else(|| Error::CollectionNotFound(name.to_string()))
+    }
+
+    pub fn list_collections(&self) -> Json {
+        let list: Vec<Json> = self.collections.borrow().values().map(Self::collection_json).collect();
+        json!({ "collections": list })
+    }
+
+    pub async fn delete_collection(&self, name: &str) -> Result<()> {
+        if !self.collections.borrow().contains_key(name) {
+            return Err(Error::CollectionNotFound(name.to_string()));
+        }
+        if self.storage.persistent() {
+            self.storage
+                .commit(vec![Op::Delete(key!["collmeta", name]), Op::DeletePrefix(key!["collection", name])])
+                .await?;
+        }
+        self.collection_bytes.borrow_mut().remove(name);
+        self.collections.borrow_mut().remove(name);
+        Ok(())
+    }
+
+    /// The collection's portable bytes (see [`crate::collection`]).
+    pub async fn export_collection(&self, name: &str) -> Result<Vec<u8>> {
+        let bytes = self.collection_bytes(name).await?;
+        collection::decode_header(&bytes)?;
+        Ok(bytes)
+    }
+
+    /// Stores exported bytes as collection `name` after validating them
+    /// completely; invalid bytes change nothing.
+    pub async fn import_collection(&self, name: &str, bytes: Vec<u8>) -> Result<Json> {
+        crate::config::validate_resource_name(name, "Collection")?;
+        if self.collections.borrow().contains_key(name) {
+            return Err(Error::AlreadyExists(name.to_string()));
+        }
+        let mut coll = collection::decode(&bytes)?;
+        coll.header.name = name.to_string();
+        let bytes = collection::encode(&coll.header, &coll.namespaces);
+        self.store_collection(coll.header, bytes).await
     }
 
     pub fn options(&self) -> &Options {

@@ -726,6 +726,41 @@ impl Engine {
         Ok(Change::DropNamespace { index: index.to_string(), namespace: ns_name })
     }
 
+    /// Inserts already-validated records (a collection being restored):
+    /// checks shape and pod capacity like an upsert, without a size limit
+    /// per call.
+    pub fn insert_records(&mut self, index: &str, ns_name: &str, records: Vec<Record>) -> Result<Change> {
+        let idx = self.index_mut(index)?;
+        let shape = idx.shape();
+        for r in &records {
+            let ok = if shape.sparse_index { r.values.is_empty() && r.sparse.is_some() } else { r.values.len() == shape.dim };
+            if !ok {
+                return Err(Error::DimensionMismatch { expected: shape.dim, got: r.values.len() });
+            }
+        }
+        if let Some(cap) = idx.config.capacity() {
+            let after = idx.total_records() as u64 + records.len() as u64;
+            if after > cap {
+                return Err(Error::QuotaExceeded(format!(
+                    "Index '{}' is full: restoring {} records would bring it to {after}, over the capacity of {cap} records for its pod configuration.",
+                    idx.config.name,
+                    records.len()
+                )));
+            }
+        }
+        if !idx.namespaces.contains_key(ns_name) {
+            let ns = idx.new_namespace();
+            idx.namespaces.insert(ns_name.to_string(), NsState { entry: NsEntry::Loaded(ns), schema: None });
+        }
+        let ns = idx.loaded_mut(ns_name)?.ok_or_else(|| Error::Storage("namespace vanished".into()))?;
+        ns.upsert(records.clone());
+        Ok(Change::Segment {
+            index: index.to_string(),
+            namespace: ns_name.to_string(),
+            segment: Segment { upserts: records, ..Segment::default() },
+        })
+    }
+
     /// Installs a namespace read from storage (replacing an unloaded entry).
     pub fn install_namespace(&mut self, index: &str, ns: &str, namespace: Namespace, schema: Option<Vec<String>>) -> Result<()> {
         let idx = self.index_mut(index)?;

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod codec;
+pub mod collection;
 pub mod config;
 pub mod db;
 pub mod distance;

@@ -305,6 +305,58 @@ export class Pinecone {
     return this.index(nameOrOptions, host);
   }
 
+  /** `createCollection({ name, source })`: a static copy of index `source`. */
+  async createCollection(options) {
+    if (!isPlainObject(options) || typeof options.name !== 'string' || !options.name) {
+      throw argError('You must pass a non-empty string for `name` in order to create a collection.');
+    }
+    if (typeof options.source !== 'string' || !options.source) {
+      throw argError('You must pass a non-empty string for `source` in order to create a collection.');
+    }
+    const db = await this._engine();
+    return camelize(parse(await call(db.createCollection(stringify({ name: options.name, source: options.source })))));
+  }
+
+  async describeCollection(name) {
+    if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `collectionName`.');
+    const db = await this._engine();
+    try {
+      return camelize(parse(db.describeCollection(name)));
+    } catch (e) {
+      rethrow(e);
+    }
+  }
+
+  async listCollections() {
+    const db = await this._engine();
+    return camelize(parse(db.listCollections()));
+  }
+
+  async deleteCollection(name) {
+    if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `collectionName`.');
+    const db = await this._engine();
+    await call(db.deleteCollection(name));
+  }
+
+  /** The collection as portable bytes (versioned, checksummed; same bytes from wasm or native). */
+  async exportCollection(name) {
+    if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `collectionName`.');
+    const db = await this._engine();
+    return call(db.exportCollection(name));
+  }
+
+  /** Loads bytes from `exportCollection` as collection `name`. Corrupted bytes are rejected and change nothing. */
+  async importCollection(name, bytes) {
+    if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `collectionName`.');
+    let u8;
+    if (bytes instanceof Uint8Array) u8 = bytes;
+    else if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
+    else if (ArrayBuffer.isView(bytes)) u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    else throw argError('You must pass the collection bytes as a Uint8Array or ArrayBuffer.');
+    const db = await this._engine();
+    return camelize(parse(await call(db.importCollection(name, u8))));
+  }
+
   /** Request metrics: `{ text, projectName, indexes }` (text is Prometheus format). */
   async metrics() {
     const db = await this._engine();

@@ -212,6 +212,16 @@ export interface Metrics {
   indexes: Record<string, { vector_count: number; index_fullness: number; requests: Record<string, unknown> }>;
 }
 
+export interface CollectionModel {
+  name: string;
+  size: number;
+  status: 'Ready';
+  dimension?: number;
+  vectorCount: number;
+  environment: string;
+  source: string;
+}
+
 export declare class Pinecone {
   constructor(options?: PineconeOptions);
   createIndex(options: CreateIndexOptions): Promise<IndexModel | undefined>;
@@ -225,6 +235,14 @@ export declare class Pinecone {
   index<T extends RecordMetadata = RecordMetadata>(options: { name?: string; host?: string; namespace?: string }): Index<T>;
   Index<T extends RecordMetadata = RecordMetadata>(name: string, host?: string): Index<T>;
   metrics(): Promise<Metrics>;
+  createCollection(options: { name: string; source: string }): Promise<CollectionModel>;
+  describeCollection(name: string): Promise<CollectionModel>;
+  listCollections(): Promise<{ collections: Array<CollectionModel> }>;
+  deleteCollection(name: string): Promise<void>;
+  /** Portable bytes of a collection (versioned, checksummed). */
+  exportCollection(name: string): Promise<Uint8Array>;
+  /** Loads exported bytes as a new collection; corrupted bytes are rejected. */
+  importCollection(name: string, bytes: Uint8Array | ArrayBuffer): Promise<CollectionModel>;
 }
 
 export declare class BasePineconeError extends Error {

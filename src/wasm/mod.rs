@@ -206,6 +206,56 @@ impl Engine {
         })
     }
 
+    /// `createCollection`: body `{name, source}`.
+    #[wasm_bindgen(js_name = createCollection)]
+    pub fn create_collection(&self, body: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let body = parse_json(&body)?;
+            let out = db.create_collection(&body).await.map_err(|e| to_js_error(&e))?;
+            Ok(json_out(&out))
+        })
+    }
+
+    #[wasm_bindgen(js_name = describeCollection)]
+    pub fn describe_collection(&self, name: &str) -> Result<JsValue, JsValue> {
+        self.db.describe_collection(name).map(|j| json_out(&j)).map_err(|e| to_js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = listCollections)]
+    pub fn list_collections(&self) -> JsValue {
+        json_out(&self.db.list_collections())
+    }
+
+    #[wasm_bindgen(js_name = deleteCollection)]
+    pub fn delete_collection(&self, name: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            db.delete_collection(&name).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The collection as portable bytes (a `Uint8Array`).
+    #[wasm_bindgen(js_name = exportCollection)]
+    pub fn export_collection(&self, name: String) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let bytes = db.export_collection(&name).await.map_err(|e| to_js_error(&e))?;
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
+        })
+    }
+
+    /// Imports exported bytes as collection `name`.
+    #[wasm_bindgen(js_name = importCollection)]
+    pub fn import_collection(&self, name: String, bytes: Vec<u8>) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let out = db.import_collection(&name, bytes).await.map_err(|e| to_js_error(&e))?;
+            Ok(json_out(&out))
+        })
+    }
+
     /// Prometheus text exposition of the request metrics.
     #[wasm_bindgen(js_name = metricsText)]
     pub fn metrics_text(&self) -> String {

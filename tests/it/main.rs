@@ -2,6 +2,7 @@
 //! through the same `Database::call` entry point the JS package and the
 //! edge worker use.
 
+mod collections;
 mod model;
 mod persistence;
 mod vectors;

@@ -332,3 +332,39 @@ test('metrics after a known sequence', async () => {
   assert.match(m.text, /pinecone_request_latency_seconds_count\{index_name="multitenant-app",project_name="conifer",request_type="query"\} 2/);
   assert.equal(m.indexes['multitenant-app'].vector_count, 8);
 });
+
+test('collections: create, describe, restore with another metric and spec, export/import across databases', async () => {
+  const { pc, index } = await seed();
+  await index.namespace('tenant1').update({ id: 'A', metadata: { k: 'v' } });
+  const c = await pc.createCollection({ name: 'snap', source: 'multitenant-app' });
+  assert.deepEqual(
+    { name: c.name, status: c.status, dimension: c.dimension, vectorCount: c.vectorCount, environment: c.environment },
+    { name: 'snap', status: 'Ready', dimension: 8, vectorCount: 8, environment: 'us-east-1-aws' },
+  );
+  assert.ok(c.size > 0);
+  assert.deepEqual((await pc.listCollections()).collections.map((x) => x.name), ['snap']);
+  await assert.rejects(pc.createCollection({ name: 'snap', source: 'multitenant-app' }), PineconeConflictError);
+  await assert.rejects(pc.describeCollection('nope'), PineconeNotFoundError);
+  await pc.createIndex({ name: 'restored', dimension: 8, metric: 'euclidean', spec: { pod: { environment: 'us-east1-gcp', podType: 'p1.x1', sourceCollection: 'snap' } } });
+  const ids = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
+  for (const ns of ['tenant1', 'tenant2']) {
+    assert.deepEqual(
+      (await pc.index('restored').namespace(ns).fetch(ids)).records,
+      (await index.namespace(ns).fetch(ids)).records,
+    );
+  }
+  const bytes = await pc.exportCollection('snap');
+  assert.ok(bytes instanceof Uint8Array && bytes.length === c.size);
+  const other = new Pinecone();
+  await other.importCollection('moved', bytes);
+  await other.createIndex({ name: 'moved-index', dimension: 8, metric: 'cosine', spec: { serverless: { cloud: 'aws', region: 'us-east-1', sourceCollection: 'moved' } } });
+  const r = await other.index('moved-index').namespace('tenant2').query({ topK: 3, vector: v(0.7) });
+  assert.equal(r.matches.length, 3);
+  const bad = bytes.slice();
+  bad[Math.floor(bad.length / 2)] ^= 1;
+  await assert.rejects(other.importCollection('bad', bad), { name: 'ConiferCorruptionError' });
+  await assert.rejects(other.importCollection('bad', bytes.slice(0, bytes.length - 3)), { name: 'ConiferCorruptionError' });
+  assert.deepEqual((await other.listCollections()).collections.map((x) => x.name), ['moved']);
+  await pc.deleteCollection('snap');
+  await assert.rejects(pc.describeCollection('snap'), PineconeNotFoundError);
+});
