@@ -39,6 +39,7 @@ test-wasm-browser:
 test-js:
 	$(NODE_TEST) tests/js/
 
+# Benchmarks are commands, not tests (figures in docs/benchmarks.md).
 bench: pkg
 	node benches/exact.mjs
 

@@ -7,15 +7,17 @@ cd "$(dirname "$0")/.."
 out=pkg
 features=""
 rustflags="-C target-feature=+simd128"
+target_dir=target
 if [[ "${1:-}" == "--scalar" ]]; then
   out=target/pkg-scalar
-  rustflags=""
+  rustflags="-C target-feature=-simd128"
+  target_dir=target/scalar   # separate cache: different flags
 fi
-RUSTFLAGS="$rustflags" cargo build --lib --release --target wasm32-unknown-unknown $features
+RUSTFLAGS="$rustflags" CARGO_TARGET_DIR="$target_dir" cargo build --lib --release --target wasm32-unknown-unknown $features
 rm -rf "$out/wasm"
 mkdir -p "$out/wasm"
 wasm-bindgen --target web --out-dir "$out/wasm" --out-name conifer \
-  target/wasm32-unknown-unknown/release/conifer.wasm
+  "$target_dir/wasm32-unknown-unknown/release/conifer.wasm"
 if [[ -x node_modules/.bin/wasm-opt ]]; then
   node_modules/.bin/wasm-opt -O3 --enable-simd --enable-reference-types --enable-bulk-memory \
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue --enable-mutable-globals \

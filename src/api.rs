@@ -14,7 +14,23 @@ use crate::metadata::{self, Metadata};
 use crate::record::{Record, SparseVector};
 
 pub const MAX_UPSERT_RECORDS: usize = 1000;
+/// Pinecone's 2 MB per upsert request, measured on the records' payload as
+/// the binary (gRPC) encoding carries it: 4 bytes per dense value, 8 per
+/// sparse entry, id and metadata bytes. JSON text of the same floats is
+/// 3-5x larger and is not what the limit is about.
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+/// A guard on raw JSON bodies before parsing (any operation).
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+pub const TOO_LARGE: &str =
+    "Your request is larger than the maximum supported size - 2MB. Please try to reduce your batch size.";
+
+/// Payload bytes of a record as counted against [`MAX_REQUEST_BYTES`].
+pub fn payload_bytes(r: &Record) -> usize {
+    r.id.len()
+        + r.values.len() * 4
+        + r.sparse.as_ref().map_or(0, |s| s.indices.len() * 8)
+        + r.metadata.as_ref().map_or(0, |m| serde_json::to_vec(&metadata::to_json(m)).map_or(0, |b| b.len()))
+}
 pub const MAX_ID_CHARS: usize = 512;
 pub const MAX_NAMESPACE_CHARS: usize = 512;
 pub const MAX_SPARSE_NNZ: usize = 2048;

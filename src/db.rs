@@ -306,10 +306,8 @@ impl<S: Storage> Database<S> {
     }
 
     async fn call_inner(&self, op: DataOp, index: &str, body: &str) -> Result<String> {
-        if body.len() > api::MAX_REQUEST_BYTES {
-            return Err(Error::invalid(
-                "Your request is larger than the maximum supported size - 2MB. Please try to reduce your batch size.",
-            ));
+        if body.len() > api::MAX_BODY_BYTES {
+            return Err(Error::invalid(api::TOO_LARGE));
         }
         self.engine.borrow().index(index)?;
         match op {

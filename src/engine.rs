@@ -269,6 +269,9 @@ impl Engine {
         }
         let shape = idx.shape();
         let records = req.vectors.into_iter().map(|w| api::record(w, shape)).collect::<Result<Vec<_>>>()?;
+        if records.iter().map(api::payload_bytes).sum::<usize>() > api::MAX_REQUEST_BYTES {
+            return Err(Error::invalid(api::TOO_LARGE));
+        }
         if let Some(cap) = idx.config.capacity() {
             let existing = idx.loaded(&ns_name)?;
             let mut new_ids: Vec<&str> = records

@@ -3,7 +3,7 @@
 // client's messages, camelCase <-> wire conversion); every rule about data
 // lives in the Rust engine.
 
-import { Engine } from './wasm/conifer.js';
+import { Engine, buildInfo as wasmBuildInfo } from './wasm/conifer.js';
 import { rethrow, argError, PineconeConflictError } from './errors.js';
 
 export * from './errors.js';
@@ -22,6 +22,12 @@ function ensureWasm() {
     loading = Promise.resolve().then(loader);
   }
   return loading;
+}
+
+/** `{ version, simd128 }` of the loaded wasm build. */
+export async function buildInfo() {
+  await ensureWasm();
+  return JSON.parse(wasmBuildInfo());
 }
 
 /** Default host template for in-process indexes. */

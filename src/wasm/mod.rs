@@ -99,6 +99,17 @@ fn parse_json(body: &str) -> Result<serde_json::Value, JsValue> {
     serde_json::from_str(body).map_err(|e| to_js_error(&Error::invalid(format!("Invalid request body: {e}"))))
 }
 
+/// Build facts (for benchmarks and bug reports): crate version and whether
+/// the SIMD128 kernels are compiled in.
+#[wasm_bindgen(js_name = buildInfo)]
+pub fn build_info() -> String {
+    serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "simd128": cfg!(target_feature = "simd128"),
+    })
+    .to_string()
+}
+
 /// A database handle. All methods take and return JSON strings.
 #[wasm_bindgen]
 pub struct Engine {

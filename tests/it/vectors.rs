@@ -214,10 +214,17 @@ fn v19_v20_limits() {
     assert!(db.upsert("l", "", json!([{"id": "a", "values":["1", 1]}])).is_err());
     assert!(db.upsert("l", "", json!([{"values":[1, 1]}])).is_err());
     assert!(db.upsert("l", &"n".repeat(513), json!([{"id": "a", "values":[1, 1]}])).is_err());
-    // A 2 MB+ body is refused before parsing.
+    // More than 2 MB of record payload is refused (900 x 2.5 KB metadata).
     let huge: Vec<serde_json::Value> = (0..900).map(|i| json!({"id": format!("{i}"), "values": [1, 1], "metadata": {"t": "y".repeat(2500)}})).collect();
     let e = db.upsert("l", "", json!(huge)).unwrap_err();
     assert!(e.to_string().contains("2MB"), "{e}");
+    // ...while 1,000 records of 384 float32 values (1.5 MB) are accepted
+    // although their JSON text is larger than 2 MB.
+    db.create(serverless("wide", 384, "cosine")).unwrap();
+    let wide: Vec<serde_json::Value> = (0..1000).map(|i| json!({"id": format!("{i}"), "values": vec![0.123_456_79f32 + i as f32; 384]})).collect();
+    let body = json!(wide);
+    assert!(body.to_string().len() > 2 * 1024 * 1024);
+    db.upsert("wide", "", body).unwrap();
     // Deep filters are rejected, not overflowing the stack.
     let mut f = json!({"a": 1});
     for _ in 0..40 {
