@@ -97,6 +97,9 @@ impl QuantizedVectors {
         let n = vectors.slots();
         let live = || slots.iter().copied().filter(move |&s| (s as usize) < n);
         let mut q = Self::train(vectors.dim(), vectors.metric(), live().map(|s| vectors.get(s)))?;
+        let rows = live().max().map_or(0, |s| s as usize + 1);
+        q.norms.reserve_exact(rows);
+        q.codes.reserve_exact(rows * q.dim);
         for s in live() {
             q.set(s, vectors.get(s))?;
         }
