@@ -58,7 +58,9 @@ fn read_f16(path: &PathBuf, rows: usize, dim: usize) -> Vec<Vec<f32>> {
     File::open(path).and_then(|mut f| f.read_exact(&mut bytes)).expect("read float16 file");
     bytes
         .chunks_exact(dim * 2)
-        .map(|row| row.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect())
+        .map(|row| {
+            row.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect()
+        })
         .collect()
 }
 
@@ -74,7 +76,8 @@ struct Data {
 
 fn wordnet(rows: usize, queries: usize) -> Option<Data> {
     let dir = data_dir();
-    if !dir.join("base.f16").exists() {
+    // HNSW_TEST_GENERATED=1 exercises the fallback on a machine with the data.
+    if !dir.join("base.f16").exists() || std::env::var_os("HNSW_TEST_GENERATED").is_some() {
         return None;
     }
     let dim = 384;
@@ -117,7 +120,8 @@ fn normal(s: &mut u64) -> f32 {
 fn generated(rows: usize, queries: usize) -> Data {
     let dim = 64;
     let mut s = 0x00c0_ffee_u64;
-    let centres: Vec<Vec<f32>> = (0..100).map(|_| (0..dim).map(|_| normal(&mut s)).collect()).collect();
+    let centres: Vec<Vec<f32>> =
+        (0..100).map(|_| (0..dim).map(|_| normal(&mut s)).collect()).collect();
     let point = |s: &mut u64| {
         let c = &centres[(next(s) % 100) as usize];
         c.iter().map(|x| x + 0.35 * normal(s)).collect::<Vec<f32>>()
@@ -205,7 +209,11 @@ fn truth(f: &Fixture, qi: usize, live: &dyn Fn(u32) -> bool) -> Vec<u32> {
 
 /// Mean recall@10 of `search(query index)` against `truth` over `live`;
 /// also checks that every result is live and results are sorted.
-fn recall(f: &Fixture, live: &dyn Fn(u32) -> bool, search: &dyn Fn(usize) -> Vec<(u32, f32)>) -> f64 {
+fn recall(
+    f: &Fixture,
+    live: &dyn Fn(u32) -> bool,
+    search: &dyn Fn(usize) -> Vec<(u32, f32)>,
+) -> f64 {
     let mut total = 0.0;
     for qi in 0..f.data.queries.len() {
         let found = search(qi);
@@ -263,7 +271,7 @@ fn recall_filtered() {
             "[{}] {name}: {matches} matches; in-graph recall@10 = {in_graph:.4} ({graph_ms:.2} ms/q), \
              auto ({}) = {auto:.4} ({auto_ms:.2} ms/q)",
             f.data.name,
-            if graph.prefers_exact(matches) { "exact" } else { "graph" },
+            if graph.prefers_exact(matches, ef) { "exact" } else { "graph" },
         );
         assert!(in_graph >= MIN_RECALL, "{name}: in-graph recall {in_graph}");
         assert!(auto >= MIN_RECALL, "{name}: auto recall {auto}");
@@ -399,4 +407,234 @@ fn recall_int8_with_rescoring() {
     });
     eprintln!("[{}] int8, {name}: recall@10 = {r:.4}", f.data.name);
     assert!(r >= MIN_RECALL);
+}
+
+// ---------------------------------------------------------------------------
+// Measurements (ignored: run with
+// `cargo test --release --test hnsw_recall measure -- --ignored --nocapture --test-threads=1`).
+
+/// Ground truth of wordnet-minilm: the first `k` of the exact top-100 rows.
+fn wordnet_gt(queries: usize, k: usize) -> Vec<Vec<u32>> {
+    let mut bytes = vec![0u8; queries * 100 * 4];
+    File::open(data_dir().join("gt.i32"))
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .expect("gt.i32");
+    bytes
+        .chunks_exact(400)
+        .map(|row| {
+            row.chunks_exact(4)
+                .take(k)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u32)
+                .collect()
+        })
+        .collect()
+}
+
+fn recall_at_10(found: &[(u32, f32)], truth: &[u32]) -> f64 {
+    let hit = found.iter().filter(|(s, _)| truth.contains(s)).count();
+    hit as f64 / truth.len().max(1) as f64
+}
+
+/// Build time, QPS and recall@10 on the full 100k wordnet set for f32 and
+/// int8 graphs, and the filtered-search crossover behind
+/// `EXACT_SCAN_FACTOR`. Single-threaded; the numbers depend on the machine.
+#[test]
+#[ignore]
+fn measure_wordnet_100k() {
+    let Some(data) = wordnet(100_000, 1_000) else {
+        eprintln!("wordnet-minilm not found: nothing to measure");
+        return;
+    };
+    let gt = wordnet_gt(1_000, K);
+    let mut vectors = Vectors::new(384, Metric::Cosine);
+    for (i, v) in data.base.iter().enumerate() {
+        vectors.set(i as u32, v);
+    }
+    let n = data.base.len() as u32;
+    let t = Instant::now();
+    let mut graph = Hnsw::new(HnswParams::default()).expect("params");
+    for s in 0..n {
+        graph.insert(s, &vectors);
+    }
+    let p = HnswParams::default();
+    eprintln!(
+        "f32 graph: built {n} x 384 (M={}, efC={}) in {:.1}s",
+        p.m,
+        p.ef_construction,
+        t.elapsed().as_secs_f64()
+    );
+    let queries: Vec<&[f32]> = data.queries.iter().map(|q| &q[..]).collect();
+    for ef in [16, 32, 64, 128, 256] {
+        let t = Instant::now();
+        let mut r = 0.0;
+        for (qi, q) in queries.iter().enumerate() {
+            let found = graph.search(&vectors.prepare(q), K, ef, &vectors, &|_| true);
+            r += recall_at_10(&found, &gt[qi]);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        eprintln!(
+            "  f32  ef={ef:>3}: recall@10 {:.4}, {:.0} queries/s",
+            r / queries.len() as f64,
+            queries.len() as f64 / secs
+        );
+    }
+
+    let slots: Vec<u32> = (0..n).collect();
+    let codes = QuantizedVectors::from_vectors(&vectors, &slots).expect("quantize");
+    let t = Instant::now();
+    let mut qgraph = Hnsw::new(HnswParams::default()).expect("params");
+    for s in 0..n {
+        qgraph.insert(s, &codes);
+    }
+    eprintln!("int8 graph: built in {:.1}s", t.elapsed().as_secs_f64());
+    for ef in [16, 32, 64, 128, 256] {
+        let t = Instant::now();
+        let mut r = 0.0;
+        for (qi, q) in queries.iter().enumerate() {
+            let found = qgraph.search_rescored(q, K, ef, &codes, &vectors, &|_| true);
+            r += recall_at_10(&found, &gt[qi]);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        eprintln!(
+            "  int8 ef={ef:>3}: recall@10 {:.4}, {:.0} queries/s (rescoring ef candidates)",
+            r / queries.len() as f64,
+            queries.len() as f64 / secs
+        );
+    }
+    let need_f32 = n as usize * (384 + 1) * 4;
+    eprintln!(
+        "memory: f32 vectors {:.1} MiB needed ({:.1} MiB allocated by the growing arena), \
+         int8 codes {:.1} MiB ({:.2}x less than needed f32), graph {:.1} MiB",
+        need_f32 as f64 / 1048576.0,
+        vectors.heap_bytes() as f64 / 1048576.0,
+        codes.heap_bytes() as f64 / 1048576.0,
+        need_f32 as f64 / codes.heap_bytes() as f64,
+        graph.heap_bytes() as f64 / 1048576.0
+    );
+    // Filtered search: graph walk against exact scan, per selectivity, on
+    // correlated (wordnet labels) and uncorrelated (hashed slot) filters.
+    let meta = BufReader::new(File::open(data_dir().join("base.jsonl")).expect("base.jsonl"));
+    let mut pos = Vec::new();
+    let mut lex = Vec::new();
+    for line in meta.lines().take(n as usize) {
+        let v: serde_json::Value = serde_json::from_str(&line.expect("line")).expect("json");
+        pos.push(v["pos"].as_str().unwrap_or("").to_string());
+        lex.push(v["lexname"].as_str().unwrap_or("").to_string());
+    }
+    let mut filters: Vec<(String, Vec<bool>)> = Vec::new();
+    for p in ["noun", "adj", "verb", "adv"] {
+        filters.push((format!("pos={p}"), pos.iter().map(|x| x == p).collect()));
+    }
+    for l in ["noun.communication", "noun.food", "noun.phenomenon"] {
+        filters.push((format!("lexname={l}"), lex.iter().map(|x| x == l).collect()));
+    }
+    for per_mille in [200u32, 100, 50, 20, 10, 5] {
+        filters.push(hashed_filter(n, per_mille));
+    }
+    crossover(&graph, &vectors, &queries[..200], &filters);
+}
+
+/// A filter uncorrelated with the vectors: about `per_mille`/1000 of slots.
+fn hashed_filter(n: u32, per_mille: u32) -> (String, Vec<bool>) {
+    let mask = (0..n).map(|s| (s.wrapping_mul(2_654_435_761) >> 8) % 1000 < per_mille).collect();
+    (format!("hash<{per_mille}/1000"), mask)
+}
+
+/// Per filter: ms/query of the filtered graph walk (ef=100) and of the exact
+/// scan, and the walk's recall against the scan.
+fn crossover(graph: &Hnsw, vectors: &Vectors, queries: &[&[f32]], filters: &[(String, Vec<bool>)]) {
+    let nq = queries.len();
+    let n = graph.len();
+    for (name, mask) in filters {
+        let accept = |s: u32| mask.get(s as usize).copied().unwrap_or(false);
+        let matches = mask.iter().filter(|&&b| b).count();
+        let t = Instant::now();
+        let exact: Vec<Vec<(u32, f32)>> = queries
+            .iter()
+            .map(|q| graph.search_exact(&vectors.prepare(q), K, vectors, &accept))
+            .collect();
+        let exact_ms = t.elapsed().as_secs_f64() * 1e3 / nq as f64;
+        let t = Instant::now();
+        let mut r = 0.0;
+        for (qi, q) in queries.iter().enumerate() {
+            let found = graph.search(&vectors.prepare(q), K, 100, vectors, &accept);
+            let truth: Vec<u32> = exact[qi].iter().map(|x| x.0).collect();
+            r += recall_at_10(&found, &truth);
+        }
+        let graph_ms = t.elapsed().as_secs_f64() * 1e3 / nq as f64;
+        eprintln!(
+            "  filter {name:<28} {:>6.2}% ({matches:>6}): graph ef=100 {graph_ms:>6.2} ms/q recall {:.4}, \
+             exact {exact_ms:>6.2} ms/q; auto picks {}",
+            100.0 * matches as f64 / n as f64,
+            r / nq as f64,
+            if graph.prefers_exact(matches, 100) { "exact" } else { "graph" }
+        );
+    }
+}
+
+/// Parameter sweep on the 20k subset: build time and recall@10 per ef for
+/// a few (M, efConstruction) pairs, to choose the defaults.
+#[test]
+#[ignore]
+fn measure_params_20k() {
+    let f = fixture();
+    let queries: Vec<&[f32]> = f.data.queries.iter().map(|q| &q[..]).collect();
+    let filters: Vec<_> =
+        [500, 300, 200, 100, 50].into_iter().map(|p| hashed_filter(N_BASE as u32, p)).collect();
+    eprintln!("filter crossover at {N_BASE} nodes:");
+    crossover(&f.graph(), &f.vectors, &queries, &filters);
+    for (m, efc) in [(8, 200), (16, 100), (16, 200), (32, 200)] {
+        let t = Instant::now();
+        let p = HnswParams { m, ef_construction: efc, ..HnswParams::default() };
+        let mut g = Hnsw::new(p).expect("params");
+        for s in 0..N_BASE as u32 {
+            g.insert(s, &f.vectors);
+        }
+        let build = t.elapsed().as_secs_f64();
+        let mut line = format!(
+            "M={m:<2} efC={efc:<3} build {build:>5.1}s, graph {:>5.1} MiB:",
+            g.heap_bytes() as f64 / 1048576.0
+        );
+        for ef in [16, 32, 64, 128] {
+            let t = Instant::now();
+            let r = recall(f, &in_base, &|qi| {
+                g.search(&f.vectors.prepare(&f.data.queries[qi]), K, ef, &f.vectors, &|_| true)
+            });
+            let qps = N_QUERIES as f64 / t.elapsed().as_secs_f64();
+            line += &format!("  ef={ef} {r:.4} ({qps:.0} q/s)");
+        }
+        eprintln!("{line}");
+    }
+}
+
+/// Nanoseconds per similarity of each kernel the graph uses (384-d, cosine).
+#[test]
+#[ignore]
+fn measure_kernels() {
+    let (n, dim) = (20_000u32, 384);
+    let mut s = 1u64;
+    let mut vectors = Vectors::new(dim, Metric::Cosine);
+    for i in 0..n {
+        let v: Vec<f32> = (0..dim).map(|_| normal(&mut s)).collect();
+        vectors.set(i, &v);
+    }
+    let slots: Vec<u32> = (0..n).collect();
+    let codes = QuantizedVectors::from_vectors(&vectors, &slots).expect("quantize");
+    let q: Vec<f32> = (0..dim).map(|_| normal(&mut s)).collect();
+    let reps = 1_000_000u32;
+    let time = |name: &str, f: &dyn Fn(u32) -> f32| {
+        let t = Instant::now();
+        let mut acc = 0.0f32;
+        for i in 0..reps {
+            acc += f(i.wrapping_mul(7919) % n);
+        }
+        let ns = t.elapsed().as_secs_f64() * 1e9 / reps as f64;
+        eprintln!("{name:<32} {ns:>6.1} ns/sim  ({acc:.1})");
+    };
+    let pq = vectors.prepare(&q);
+    time("f32 query (Vectors::sim)", &|i| vectors.sim(&pq, i));
+    time("f32 pair (Vectors::sim_slots)", &|i| vectors.sim_slots(i, (i + 1) % n));
+    let cq = codes.prepare(&q);
+    time("int8 query (asymmetric)", &|i| codes.sim(&cq, i));
+    time("int8 pair (codes x codes)", &|i| codes.sim_slots(i, (i + 1) % n));
 }

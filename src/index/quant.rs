@@ -253,6 +253,12 @@ impl Space for QuantizedVectors {
     fn sim_slots(&self, a: u32, b: u32) -> f32 {
         QuantizedVectors::sim_slots(self, a, b)
     }
+
+    /// The decoded vector as a query: the asymmetric kernel is ~4x faster
+    /// than the code-by-code one and computes the same similarity.
+    fn slot_query(&self, slot: u32) -> Option<QuantQuery> {
+        self.decode(slot).map(|v| self.prepare(&v))
+    }
 }
 
 // The kernels below keep 8 independent accumulators so that the compiler can
@@ -277,45 +283,43 @@ fn dot_f32_u8(a: &[f32], c: &[u8]) -> f32 {
     s
 }
 
-/// `sum_d (min_d + scale_d a_d)(min_d + scale_d b_d)`.
+/// `sum_d (min_d + scale_d a_d)(min_d + scale_d b_d)` over the shortest.
 #[inline]
 fn dot_codes(mins: &[f32], scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
     let mut acc = [0.0f32; LANES];
-    let n = a.len().min(b.len()).min(mins.len()).min(scales.len());
-    let full = n - n % LANES;
-    let mut d = 0;
-    while d < full {
+    let chunks = mins
+        .chunks_exact(LANES)
+        .zip(scales.chunks_exact(LANES))
+        .zip(a.chunks_exact(LANES).zip(b.chunks_exact(LANES)));
+    for ((m, s), (x, y)) in chunks {
         for i in 0..LANES {
-            let (m, s) = (mins[d + i], scales[d + i]);
-            acc[i] += (m + s * a[d + i] as f32) * (m + s * b[d + i] as f32);
+            acc[i] += (m[i] + s[i] * x[i] as f32) * (m[i] + s[i] * y[i] as f32);
         }
-        d += LANES;
     }
+    let full = a.len().min(b.len()).min(mins.len()).min(scales.len()) / LANES * LANES;
+    let tail = mins[full..].iter().zip(&scales[full..]).zip(a[full..].iter().zip(&b[full..]));
     let mut sum: f32 = acc.iter().sum();
-    for d in full..n {
-        let (m, s) = (mins[d], scales[d]);
-        sum += (m + s * a[d] as f32) * (m + s * b[d] as f32);
+    for ((m, s), (x, y)) in tail {
+        sum += (m + s * *x as f32) * (m + s * *y as f32);
     }
     sum
 }
 
-/// `sum_d (scale_d (a_d - b_d))^2`.
+/// `sum_d (scale_d (a_d - b_d))^2` over the shortest.
 #[inline]
 fn l2_sq_codes(scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
     let mut acc = [0.0f32; LANES];
-    let n = a.len().min(b.len()).min(scales.len());
-    let full = n - n % LANES;
-    let mut d = 0;
-    while d < full {
+    let chunks = scales.chunks_exact(LANES).zip(a.chunks_exact(LANES).zip(b.chunks_exact(LANES)));
+    for (s, (x, y)) in chunks {
         for i in 0..LANES {
-            let t = scales[d + i] * (a[d + i] as f32 - b[d + i] as f32);
+            let t = s[i] * (x[i] as f32 - y[i] as f32);
             acc[i] += t * t;
         }
-        d += LANES;
     }
+    let full = a.len().min(b.len()).min(scales.len()) / LANES * LANES;
     let mut sum: f32 = acc.iter().sum();
-    for d in full..n {
-        let t = scales[d] * (a[d] as f32 - b[d] as f32);
+    for (s, (x, y)) in scales[full..].iter().zip(a[full..].iter().zip(&b[full..])) {
+        let t = s * (*x as f32 - *y as f32);
         sum += t * t;
     }
     sum

@@ -25,6 +25,11 @@ pub trait Space {
 
     /// Similarity between two stored vectors.
     fn sim_slots(&self, a: u32, b: u32) -> f32;
+
+    /// The stored vector at `slot` as a prepared query (`None` past the
+    /// end): `sim(&slot_query(a), b)` equals `sim_slots(a, b)`, possibly
+    /// through a faster kernel. Insertion compares the new node this way.
+    fn slot_query(&self, slot: u32) -> Option<Self::Query<'_>>;
 }
 
 impl Space for Vectors {
@@ -43,5 +48,9 @@ impl Space for Vectors {
     #[inline]
     fn sim_slots(&self, a: u32, b: u32) -> f32 {
         Vectors::sim_slots(self, a, b)
+    }
+
+    fn slot_query(&self, slot: u32) -> Option<Query<'_>> {
+        ((slot as usize) < self.slots()).then(|| self.prepare(self.get(slot)))
     }
 }

@@ -131,11 +131,14 @@ impl Hnsw {
             return Err(corrupt("more slots than bytes"));
         }
 
-        let stride0 = 2 * m + 1;
+        let words = slots.checked_mul(2 * m + 1).ok_or_else(|| corrupt("too many slots"))?;
+        let mut layer0 = Vec::new();
+        layer0.try_reserve_exact(words).map_err(|_| corrupt("graph too large for memory"))?;
+        layer0.resize(words, 0);
         let mut g = Hnsw {
             params,
             levels: vec![ABSENT; slots],
-            layer0: vec![0; slots * stride0],
+            layer0,
             upper: vec![Vec::new(); slots],
             entry: (entry != NO_ENTRY).then_some(entry),
             max_level: 0,

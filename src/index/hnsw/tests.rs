@@ -64,7 +64,13 @@ fn small_params() -> HnswParams {
 }
 
 /// Exact top-k slots among `live` accepted by `accept`.
-fn brute(v: &Vectors, q: &[f32], k: usize, live: &BTreeSet<u32>, accept: &dyn Fn(u32) -> bool) -> Vec<u32> {
+fn brute(
+    v: &Vectors,
+    q: &[f32],
+    k: usize,
+    live: &BTreeSet<u32>,
+    accept: &dyn Fn(u32) -> bool,
+) -> Vec<u32> {
     let pq = v.prepare(q);
     let mut all: Vec<(f32, u32)> =
         live.iter().filter(|&&s| accept(s)).map(|&s| (v.sim(&pq, s), s)).collect();
@@ -200,9 +206,11 @@ fn auto_strategy_uses_exact_scan_for_selective_filters() {
     let (data, queries) = clustered(3000, 5, 8, 4);
     let v = arena(&data, Metric::Euclidean);
     let g = build(&v, 0..3000, small_params());
-    assert!(g.prefers_exact(10));
-    assert!(g.prefers_exact(EXACT_SCAN_MIN_MATCHES));
-    assert!(!g.prefers_exact(3000));
+    // Crossover at sqrt(16 * 32 * 3000) ~ 1239 matches.
+    assert!(g.prefers_exact(10, 32));
+    assert!(g.prefers_exact(1200, 32));
+    assert!(!g.prefers_exact(1300, 32));
+    assert!(!g.prefers_exact(3000, 32));
     let accept = |s: u32| s % 97 == 0;
     for q in &queries {
         let q = v.prepare(q);
@@ -368,7 +376,12 @@ fn decode_rejects_corrupt_input_without_panicking() {
     b[first_link..first_link + 4].copy_from_slice(&119_999u32.to_le_bytes());
     assert!(Hnsw::decode(&with_crc(b)).is_err());
     let mut b = body.to_vec();
-    let l = u32::from_le_bytes([b[first_link + 4], b[first_link + 5], b[first_link + 6], b[first_link + 7]]);
+    let l = u32::from_le_bytes([
+        b[first_link + 4],
+        b[first_link + 5],
+        b[first_link + 6],
+        b[first_link + 7],
+    ]);
     b[first_link..first_link + 4].copy_from_slice(&l.to_le_bytes()); // duplicate link
     assert!(Hnsw::decode(&with_crc(b)).is_err());
     let mut b = body.to_vec();
