@@ -37,6 +37,9 @@ use crate::vectors::Vectors;
 /// Smallest and largest accepted `m`.
 pub const MIN_M: usize = 2;
 pub const MAX_M: usize = 128;
+/// Largest accepted `ef_construction` and `ef_search` (the codec stores them
+/// as u32; a candidate list this long is already a full scan in practice).
+pub const MAX_EF: usize = 1 << 20;
 /// Levels are drawn from a geometric law and capped here (P(level > 16) is
 /// below `2^-16` per node even for `m = 2`, and `m^-16` in general).
 pub const MAX_LEVEL: u8 = 16;
@@ -55,9 +58,13 @@ const ABSENT: u8 = u8::MAX;
 /// pos=verb 11.8% 9.1 vs 5.2; hashed 10% 5.1 vs 4.2; pos=adj 15.4% 4.9 vs
 /// 6.8; hashed 20% 2.8 vs 7.6; below 5% the graph walk is 10-180x slower
 /// (0.5%: 49 vs 0.27). The crossover sits at 12-13% = 12,500 matches,
-/// giving c = 12,500^2 / (100 * 100,000) ~ 16. Below the crossover the exact
-/// scan is also recall 1.0. Above it the graph walk keeps recall@10 >= 0.996
-/// (correlated and uncorrelated filters alike).
+/// giving c = 12,500^2 / (100 * 100,000) ~ 16. Checked on the 20k subset,
+/// where the model predicts 5,660 matches (28%): hashed 30% measured 2.5 vs
+/// 2.5 ms, 20% 2.7 vs 1.1, 50% 1.4 vs 3.5. Below the crossover the exact
+/// scan is also recall 1.0. Above it the graph walk keeps recall@10 >= 0.995
+/// (correlated and uncorrelated filters alike). SIMD kernels speed the exact
+/// scan more than the walk, which would move the crossover up: re-measure
+/// with `measure_wordnet_100k` when they land.
 pub const EXACT_SCAN_FACTOR: f64 = 16.0;
 
 /// Graph parameters. See [`HnswParams::default`] for the chosen values.
@@ -65,10 +72,10 @@ pub const EXACT_SCAN_FACTOR: f64 = 16.0;
 pub struct HnswParams {
     /// Links per node on layers above 0 (layer 0 has `2 * m`); `2..=128`.
     pub m: usize,
-    /// Candidate list size while inserting; `>= m`.
+    /// Candidate list size while inserting; `m..=MAX_EF`.
     pub ef_construction: usize,
     /// Default candidate list size for queries (the caller passes `ef` to
-    /// [`Hnsw::search`]; this is the value it should use); `>= 1`.
+    /// [`Hnsw::search`]; this is the value it should use); `1..=MAX_EF`.
     pub ef_search: usize,
     /// Seed of the level generator: the same seed and the same operations
     /// give the same graph.
@@ -89,8 +96,10 @@ impl Default for HnswParams {
     ///
     /// M=32 buys recall per ef but costs 1.8x the graph memory and its
     /// queries are slower at equal recall; M=8 loses too much. efC=200 over
-    /// 100 costs 46% more build time (upserts run on the page's thread) for
-    /// 0.2-0.3 points at ef >= 64. efSearch=100 gives recall@10 ~0.99.
+    /// 100 costs 46-67% more build time over two runs (upserts run on the
+    /// page's thread) for 0.2-0.3 points at ef >= 64. On the full 100k set
+    /// (1,000 queries) M=16/efC=100 gives recall@10 0.984 at ef=64 and 0.995
+    /// at ef=128, so efSearch=100 sits at ~0.99.
     fn default() -> Self {
         HnswParams { m: 16, ef_construction: 100, ef_search: 100, seed: 0x5eed }
     }
@@ -111,8 +120,17 @@ impl HnswParams {
                 self.ef_construction, self.m
             )));
         }
-        if self.ef_search == 0 {
-            return Err(Error::invalid("HNSW parameter ef_search must be at least 1"));
+        if self.ef_construction > MAX_EF {
+            return Err(Error::invalid(format!(
+                "HNSW parameter ef_construction must be at most {MAX_EF}, got {}",
+                self.ef_construction
+            )));
+        }
+        if !(1..=MAX_EF).contains(&self.ef_search) {
+            return Err(Error::invalid(format!(
+                "HNSW parameter ef_search must be between 1 and {MAX_EF}, got {}",
+                self.ef_search
+            )));
         }
         Ok(())
     }
@@ -422,9 +440,16 @@ impl Hnsw {
 
         let entry = match self.entry {
             Some(e) if self.present_at(e, 0, limit) => e,
-            _ => {
-                // First node (or an entry the store cannot address: start over
-                // from this node rather than walk a graph we cannot score).
+            Some(_) => {
+                // The store cannot address the entry point (the graph is paired
+                // with the wrong store): keep the node unlinked but valid.
+                if level > self.max_level {
+                    self.entry = Some(slot);
+                    self.max_level = level;
+                }
+                return;
+            }
+            None => {
                 self.entry = Some(slot);
                 self.max_level = level;
                 return;

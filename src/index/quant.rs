@@ -180,6 +180,10 @@ impl QuantizedVectors {
 
     #[inline]
     fn row(&self, slot: u32) -> Option<&[u8]> {
+        // Checked against `norms` too: with `dim == 0` every row is empty.
+        if slot as usize >= self.norms.len() {
+            return None;
+        }
         let s = (slot as usize).checked_mul(self.dim)?;
         self.codes.get(s..s.checked_add(self.dim)?)
     }
@@ -396,6 +400,9 @@ mod tests {
         assert!(QuantizedVectors::with_range(4, Metric::Cosine, 1.0, -1.0).is_err());
         assert!(QuantizedVectors::with_range(4, Metric::Cosine, f32::NAN, 1.0).is_err());
         assert!(QuantizedVectors::train(4, Metric::Cosine, std::iter::empty()).is_err());
+        let mut z = QuantizedVectors::with_range(0, Metric::Cosine, 0.0, 0.0).expect("dim 0");
+        z.set(2, &[]).expect("set");
+        assert_eq!(z.sim_slots(1, 5), f32::NEG_INFINITY);
         let q = QuantizedVectors::with_range(4, Metric::Cosine, -1.0, 1.0).expect("range");
         // Slots that were never set answer -inf instead of panicking.
         assert_eq!(q.sim(&q.prepare(&[1.0; 4]), 3), f32::NEG_INFINITY);

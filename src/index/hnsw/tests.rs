@@ -125,6 +125,11 @@ fn params_are_validated() {
     assert!(matches!(e, Error::InvalidArgument(_)));
     let e = Hnsw::new(HnswParams { ef_search: 0, ..ok }).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)));
+    for (efc, efs) in [(MAX_EF + 1, 10), (100, MAX_EF + 1), (usize::MAX, 10)] {
+        let p = HnswParams { ef_construction: efc, ef_search: efs, ..ok };
+        assert!(matches!(Hnsw::new(p), Err(Error::InvalidArgument(_))));
+    }
+    assert!(Hnsw::new(HnswParams { ef_construction: MAX_EF, ef_search: MAX_EF, ..ok }).is_ok());
 }
 
 #[test]
@@ -421,6 +426,13 @@ fn a_store_smaller_than_the_graph_degrades_without_panicking() {
     g.insert(50, &small);
     g.remove(60, &small);
     g.check().expect("invariants");
+    // A store too small for even the entry point: nothing found, inserts stay valid.
+    let tiny = arena(&data[..1], Metric::Cosine);
+    let mut g = build(&v, 1..300, small_params());
+    assert!(g.search(&tiny.prepare(&queries[0]), 10, 32, &tiny, &|_| true).is_empty());
+    g.insert(0, &tiny);
+    g.check().expect("invariants");
+    assert!(g.contains(0));
 }
 
 #[test]
