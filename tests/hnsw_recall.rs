@@ -116,15 +116,22 @@ fn normal(s: &mut u64) -> f32 {
     (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
 }
 
-/// 64-d points around 100 Gaussian centres, a random label per point.
+/// 64-d points with intrinsic dimension 32, like embeddings: each is one of
+/// 20 cluster centres plus a shared random 64x32 map of a Gaussian latent,
+/// plus a little isotropic noise; a random label per point.
 fn generated(rows: usize, queries: usize) -> Data {
-    let dim = 64;
+    let (dim, latent) = (64, 32);
     let mut s = 0x00c0_ffee_u64;
     let centres: Vec<Vec<f32>> =
-        (0..100).map(|_| (0..dim).map(|_| normal(&mut s)).collect()).collect();
+        (0..20).map(|_| (0..dim).map(|_| 1.5 * normal(&mut s)).collect()).collect();
+    let map: Vec<Vec<f32>> =
+        (0..dim).map(|_| (0..latent).map(|_| normal(&mut s) / 2.0).collect()).collect();
     let point = |s: &mut u64| {
-        let c = &centres[(next(s) % 100) as usize];
-        c.iter().map(|x| x + 0.35 * normal(s)).collect::<Vec<f32>>()
+        let c = &centres[(next(s) % 20) as usize];
+        let z: Vec<f32> = (0..latent).map(|_| normal(s)).collect();
+        (0..dim)
+            .map(|d| c[d] + map[d].iter().zip(&z).map(|(a, b)| a * b).sum::<f32>() + 0.1 * normal(s))
+            .collect::<Vec<f32>>()
     };
     let base: Vec<Vec<f32>> = (0..rows).map(|_| point(&mut s)).collect();
     let queries = (0..queries).map(|_| point(&mut s)).collect();
