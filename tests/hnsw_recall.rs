@@ -130,7 +130,9 @@ fn generated(rows: usize, queries: usize) -> Data {
         let c = &centres[(next(s) % 20) as usize];
         let z: Vec<f32> = (0..latent).map(|_| normal(s)).collect();
         (0..dim)
-            .map(|d| c[d] + map[d].iter().zip(&z).map(|(a, b)| a * b).sum::<f32>() + 0.1 * normal(s))
+            .map(|d| {
+                c[d] + map[d].iter().zip(&z).map(|(a, b)| a * b).sum::<f32>() + 0.1 * normal(s)
+            })
             .collect::<Vec<f32>>()
     };
     let base: Vec<Vec<f32>> = (0..rows).map(|_| point(&mut s)).collect();
