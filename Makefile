@@ -27,8 +27,10 @@ test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-j
 test-native:
 	cargo test --quiet
 
+# Recall of the graph against exact search on wordnet-minilm (20k subset)
+# when ../shared is present, else on generated data; release build.
 test-release:
-	@echo "(no release-only tests yet)"
+	cargo test --release --test hnsw_recall
 
 test-wasm-node:
 	cargo test --target wasm32-unknown-unknown --lib --test wasm_node

@@ -66,6 +66,9 @@ pub struct Namespace {
     metadata: Vec<Option<Metadata>>,
     free: Vec<u32>,
     graph: Option<Hnsw>,
+    /// While true (bulk loading), the graph is not built or maintained;
+    /// `finish_load` builds or installs it once.
+    defer_graph: bool,
     /// Approximate bytes held by records (ids, vectors, sparse, metadata).
     bytes: usize,
 }
@@ -112,6 +115,7 @@ impl Namespace {
             metadata: Vec::new(),
             free: Vec::new(),
             graph: None,
+            defer_graph: false,
             bytes: 0,
         }
     }
@@ -193,7 +197,51 @@ impl Namespace {
         }
     }
 
+    /// Starts a bulk load: records applied from now on do not touch the
+    /// graph until [`Namespace::finish_load`].
+    pub fn begin_load(&mut self) {
+        self.defer_graph = true;
+    }
+
+    /// Ends a bulk load, building the graph if the namespace needs one and
+    /// none was installed.
+    pub fn finish_load(&mut self) {
+        self.defer_graph = false;
+        self.maybe_build_graph();
+    }
+
+    /// The graph, renumbered to match [`Namespace::records`] order (slot `i`
+    /// = the `i`-th live record), encoded; `None` without a graph.
+    pub fn graph_snapshot(&self) -> Option<Vec<u8>> {
+        let g = self.graph.as_ref()?;
+        let mut map = vec![u32::MAX; self.slot_ids.len()];
+        let mut next = 0u32;
+        for (i, id) in self.slot_ids.iter().enumerate() {
+            if id.is_some() {
+                map[i] = next;
+                next += 1;
+            }
+        }
+        Some(g.remap(&map).encode())
+    }
+
+    /// Installs a graph saved by [`Namespace::graph_snapshot`] after the
+    /// snapshot's records were loaded in order into an empty namespace.
+    /// Returns false (and keeps no graph) if it does not match.
+    pub fn install_graph(&mut self, bytes: &[u8]) -> bool {
+        let Ok(g) = Hnsw::decode(bytes) else { return false };
+        let contiguous = self.free.is_empty() && self.slot_ids.iter().all(Option::is_some);
+        if !contiguous || g.len() != self.len() || (0..self.len() as u32).any(|s| !g.contains(s)) {
+            return false;
+        }
+        self.graph = Some(g);
+        true
+    }
+
     fn maybe_build_graph(&mut self) {
+        if self.defer_graph {
+            return;
+        }
         let want = match self.mode {
             IndexMode::Flat => false,
             IndexMode::Hnsw => true,
@@ -282,7 +330,9 @@ impl Namespace {
 
     /// Removes every record.
     pub fn clear(&mut self) {
+        let defer = self.defer_graph;
         *self = Namespace::new(self.vectors.dim(), self.metric, self.mode, self.params);
+        self.defer_graph = defer;
     }
 
     /// Live slots whose metadata matches `filter`.
@@ -348,13 +398,24 @@ impl Namespace {
                 None => g.search(&q, req.top_k, ef, &self.vectors, &|_| true),
                 Some(f) => {
                     let accept = |s: u32| self.accepts(f, req.visible, s);
-                    g.search(&q, req.top_k, ef, &self.vectors, &accept)
+                    let estimate = self.estimate_matches(&accept);
+                    g.search_filtered_auto(&q, req.top_k, ef, &self.vectors, &accept, estimate)
                 }
             };
-            return hits
-                .into_iter()
-                .map(|(slot, s)| Hit { slot, score: metric.score_from_sim(s) })
-                .collect();
+            // Completeness: a graph can leave a few nodes unreachable (notably
+            // under dotproduct, which is not a metric). If it came back short
+            // of topK, the exact scan below decides instead, so a query
+            // returns topK results whenever that many records match.
+            let wanted = match req.filter {
+                None => req.top_k.min(self.len()),
+                Some(_) => req.top_k,
+            };
+            if hits.len() >= wanted {
+                return hits
+                    .into_iter()
+                    .map(|(slot, s)| Hit { slot, score: metric.score_from_sim(s) })
+                    .collect();
+            }
         }
         let mut heap: BinaryHeap<Scored> = BinaryHeap::with_capacity(req.top_k + 1);
         for (i, id) in self.slot_ids.iter().enumerate() {
@@ -380,6 +441,29 @@ impl Namespace {
         let mut out: Vec<Scored> = heap.into_vec();
         out.sort();
         out.into_iter().map(|Scored(s, slot)| Hit { slot, score: metric.score_from_sim(s) }).collect()
+    }
+
+    /// Estimated number of live records `accept` matches, from a sample of
+    /// up to 256 evenly spaced slots (chooses graph vs exact scan only).
+    fn estimate_matches(&self, accept: &dyn Fn(u32) -> bool) -> usize {
+        let slots = self.slot_ids.len();
+        if slots == 0 {
+            return 0;
+        }
+        let step = (slots / 256).max(1);
+        let (mut seen, mut hit) = (0usize, 0usize);
+        for s in (0..slots).step_by(step) {
+            if self.slot_ids[s].is_some() {
+                seen += 1;
+                if accept(s as u32) {
+                    hit += 1;
+                }
+            }
+        }
+        if seen == 0 {
+            return 0;
+        }
+        hit * self.len() / seen
     }
 
     /// All live records, in slot order (for snapshots and collections).

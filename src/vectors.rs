@@ -89,6 +89,17 @@ impl Vectors {
         }
     }
 
+    /// Cosine similarity of a stored vector to a query, whatever the metric.
+    #[inline]
+    pub fn cosine(&self, q: &Query<'_>, slot: u32) -> f32 {
+        let denom = q.norm * self.norms[slot as usize];
+        if denom == 0.0 {
+            0.0
+        } else {
+            distance::dot(q.values, self.get(slot)) / denom
+        }
+    }
+
     /// Similarity between two stored vectors: higher is closer.
     #[inline]
     pub fn sim_slots(&self, a: u32, b: u32) -> f32 {

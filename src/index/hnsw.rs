@@ -264,11 +264,6 @@ impl Hnsw {
         })
     }
 
-    /// Bytes of memory held by the graph.
-    pub fn heap_bytes(&self) -> usize {
-        0
-    }
-
     pub fn params(&self) -> HnswParams {
         self.params
     }
@@ -924,6 +919,55 @@ impl Hnsw {
                 Ok(())
             }
             _ => bad("entry point is not a node of the top level".into()),
+        }
+    }
+}
+
+impl Hnsw {
+    /// The same graph with nodes renumbered: `map[old] = new` for every
+    /// present node (`u32::MAX` drops a slot, which must then be absent).
+    /// Used when a namespace is written as a snapshot whose records take
+    /// slots `0..n` in order, so the stored graph matches the reloaded
+    /// arena without a rebuild. Links to dropped slots are omitted.
+    pub fn remap(&self, map: &[u32]) -> Hnsw {
+        let new_slots = map.iter().filter(|&&n| n != u32::MAX).map(|&n| n as usize + 1).max().unwrap_or(0);
+        let w0 = self.stride0();
+        let wu = self.m() + 1;
+        let tr = |x: u32| map.get(x as usize).copied().filter(|&n| n != u32::MAX);
+        let mut levels = vec![ABSENT; new_slots];
+        let mut layer0 = vec![0u32; new_slots * w0];
+        let mut upper = vec![Vec::new(); new_slots];
+        let mut len = 0;
+        for (old, &lvl) in self.levels.iter().enumerate() {
+            let Some(new) = tr(old as u32) else { continue };
+            if lvl == ABSENT {
+                continue;
+            }
+            let n = new as usize;
+            levels[n] = lvl;
+            len += 1;
+            let links0: Vec<u32> = self.links(old as u32, 0).iter().filter_map(|&x| tr(x)).collect();
+            layer0[n * w0] = links0.len() as u32;
+            layer0[n * w0 + 1..n * w0 + 1 + links0.len()].copy_from_slice(&links0);
+            let mut up = vec![0u32; lvl as usize * wu];
+            for layer in 1..=lvl {
+                let links: Vec<u32> = self.links(old as u32, layer).iter().filter_map(|&x| tr(x)).collect();
+                let base = (layer as usize - 1) * wu;
+                up[base] = links.len() as u32;
+                up[base + 1..base + 1 + links.len()].copy_from_slice(&links);
+            }
+            upper[n] = up;
+        }
+        Hnsw {
+            params: self.params,
+            levels,
+            layer0,
+            upper,
+            entry: self.entry.and_then(tr),
+            max_level: self.max_level,
+            len,
+            rng: self.rng,
+            visited: RefCell::new(Visited::default()),
         }
     }
 }

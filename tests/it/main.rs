@@ -3,6 +3,7 @@
 //! edge worker use.
 
 mod collections;
+mod graph;
 mod model;
 mod persistence;
 mod vectors;

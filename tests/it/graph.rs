@@ -1,0 +1,73 @@
+//! The graph inside namespaces: snapshot and reinstall without rebuilding,
+//! and the completeness fallback.
+
+use conifer::distance::Metric;
+use conifer::index::hnsw::HnswParams;
+use conifer::namespace::{IndexMode, Namespace, SearchRequest};
+use conifer::record::Record;
+
+use super::model::Rng;
+
+fn rec(id: String, r: &mut Rng, dim: usize) -> Record {
+    Record { id, values: (0..dim).map(|_| r.below(10_000) as f32 / 5_000.0 - 1.0).collect(), ..Record::default() }
+}
+
+fn search(ns: &Namespace, q: &[f32], k: usize) -> Vec<(String, f32)> {
+    ns.search(&SearchRequest { vector: q, sparse: None, top_k: k, filter: None, visible: None })
+        .into_iter()
+        .map(|h| (ns.record(h.slot).unwrap().id, h.score))
+        .collect()
+}
+
+#[test]
+fn graph_snapshot_reinstalls_without_rebuild() {
+    let dim = 16;
+    let mut r = Rng(5);
+    let mut ns = Namespace::new(dim, Metric::Cosine, IndexMode::Hnsw, HnswParams::default());
+    ns.upsert((0..600).map(|i| rec(format!("r{i}"), &mut r, dim)).collect());
+    // Churn so live slots are not contiguous.
+    let gone: Vec<String> = (0..600).step_by(7).map(|i| format!("r{i}")).collect();
+    ns.delete(&gone);
+    ns.upsert((600..650).map(|i| rec(format!("r{i}"), &mut r, dim)).collect());
+    assert!(ns.has_graph());
+    let bytes = ns.graph_snapshot().unwrap();
+
+    let mut loaded = Namespace::new(dim, Metric::Cosine, IndexMode::Hnsw, HnswParams::default());
+    loaded.begin_load();
+    loaded.upsert(ns.records().collect());
+    assert!(!loaded.has_graph(), "no graph is built while loading");
+    assert!(loaded.install_graph(&bytes));
+    loaded.finish_load();
+    for _ in 0..20 {
+        let q: Vec<f32> = (0..dim).map(|_| r.below(10_000) as f32 / 5_000.0 - 1.0).collect();
+        assert_eq!(search(&ns, &q, 10), search(&loaded, &q, 10));
+    }
+    // The reinstalled graph keeps working under further writes.
+    loaded.delete(&["r1".to_string(), "r2".to_string()]);
+    loaded.upsert(vec![rec("new".into(), &mut r, dim)]);
+    let q = loaded.get("new").unwrap().values;
+    assert_eq!(search(&loaded, &q, 1)[0].0, "new");
+
+    // A graph that does not match the records is refused.
+    let mut other = Namespace::new(dim, Metric::Cosine, IndexMode::Hnsw, HnswParams::default());
+    other.begin_load();
+    other.upsert((0..10).map(|i| rec(format!("x{i}"), &mut r, dim)).collect());
+    assert!(!other.install_graph(&bytes));
+    assert!(!other.install_graph(b"garbage"));
+    other.finish_load();
+    assert!(other.has_graph(), "built instead");
+}
+
+#[test]
+fn graph_results_come_back_full_under_dotproduct() {
+    // Dotproduct graphs can leave nodes unreachable; the namespace must still
+    // return topK whenever that many records exist or match.
+    let dim = 4;
+    let mut r = Rng(9);
+    let mut ns = Namespace::new(dim, Metric::DotProduct, IndexMode::Hnsw, HnswParams::default());
+    ns.upsert((0..2000).map(|i| rec(format!("r{i}"), &mut r, dim)).collect());
+    for _ in 0..50 {
+        let q: Vec<f32> = (0..dim).map(|_| r.below(10_000) as f32 / 5_000.0 - 1.0).collect();
+        assert_eq!(search(&ns, &q, 2000).len(), 2000);
+    }
+}
