@@ -45,6 +45,9 @@ test-js:
 bench: pkg
 	node benches/exact.mjs
 
+bench-crossover: pkg
+	node benches/crossover.mjs
+
 clean:
 	cargo clean
 	rm -rf pkg/wasm pkg/*.js pkg/*.d.ts pkg/package.json pkg/README.md

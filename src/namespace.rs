@@ -31,10 +31,12 @@ pub enum IndexMode {
     Hnsw,
 }
 
-/// Live-record count at which `Auto` namespaces build the graph. Below it an
-/// exact scan is both exact and fast (see docs/benchmarks.md for the
-/// measured crossover).
-pub const GRAPH_THRESHOLD: usize = 10_000;
+/// Live-record count at which `Auto` namespaces build the graph. Measured
+/// (`benches/crossover.mjs`, wordnet-minilm 384-d, wasm SIMD128 in Node,
+/// top-10, p50): flat/graph latency ratio 0.80 at 1k, 0.87 at 2k, 0.90 at
+/// 5k, 1.30 at 10k, 1.96 at 20k — the crossover is between 5k and 10k.
+/// Below it the exact scan is exact, as fast, and needs no graph memory.
+pub const GRAPH_THRESHOLD: usize = 7_500;
 
 /// A query against one namespace.
 pub struct SearchRequest<'a> {
