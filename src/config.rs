@@ -67,6 +67,17 @@ pub struct EngineConfig {
     pub m: usize,
     pub ef_construction: usize,
     pub ef_search: usize,
+    /// "none" | "int8": int8 codes for the graph with f32 rescoring.
+    #[serde(default)]
+    pub quantization: Quantization,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantization {
+    #[default]
+    None,
+    Int8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +96,7 @@ impl Default for EngineConfig {
             m: p.m,
             ef_construction: p.ef_construction,
             ef_search: p.ef_search,
+            quantization: Quantization::None,
         }
     }
 }
@@ -300,10 +312,23 @@ impl IndexConfig {
         if spec.pod.is_some() && vector_type == VectorType::Sparse {
             return Err(Error::invalid("Sparse indexes are only supported with a serverless spec."));
         }
-        let engine = match obj.get("conifer") {
+        let mut engine = match obj.get("conifer") {
             None | Some(Json::Null) => EngineConfig::default(),
             Some(v) => Self::parse_engine(v)?,
         };
+        // Pod types map to engine configurations (unless set explicitly):
+        // p1 = graph on float32 (defaults); s1 = storage-optimised, graph on
+        // int8 codes with float32 rescoring; p2 = graph tuned for throughput
+        // (efSearch 40: ~0.95 recall@10 on wordnet-minilm instead of ~0.99).
+        let explicit = obj.get("conifer").and_then(|c| c.as_object());
+        let set = |k: &str| explicit.is_some_and(|c| c.contains_key(k));
+        if let Some(pod) = &spec.pod {
+            match parse_pod_type(&pod.pod_type)?.0 {
+                "s1" if !set("quantization") => engine.quantization = Quantization::Int8,
+                "p2" if !set("ef_search") => engine.ef_search = 40,
+                _ => {}
+            }
+        }
         Ok(IndexConfig {
             name: name.to_string(),
             dimension,
@@ -333,6 +358,13 @@ impl IndexConfig {
         e.m = get("m", e.m)?;
         e.ef_construction = get("ef_construction", e.ef_construction)?;
         e.ef_search = get("ef_search", e.ef_search)?;
+        if let Some(q) = str_field(o, "quantization")? {
+            e.quantization = match q {
+                "none" => Quantization::None,
+                "int8" => Quantization::Int8,
+                _ => return Err(Error::invalid(format!("Invalid quantization '{q}'. Expected none or int8."))),
+            };
+        }
         crate::index::hnsw::Hnsw::new(e.hnsw_params())?;
         Ok(e)
     }
@@ -573,6 +605,12 @@ mod tests {
         let pod = c.spec.pod.as_ref().unwrap();
         assert_eq!((pod.pods, pod.replicas, pod.shards), (2, 1, 2));
         assert_eq!(c.capacity(), Some(5_000_000 * 2 * 2));
+        assert_eq!(c.engine.quantization, Quantization::Int8, "s1 maps to int8");
+        let p2 = json!({"name": "q", "dimension": 8, "spec": {"pod": {"environment": "e", "pod_type": "p2.x1"}}});
+        assert_eq!(IndexConfig::create(&p2).unwrap().engine.ef_search, 40);
+        let p1 = json!({"name": "q", "dimension": 8, "spec": {"pod": {"environment": "e", "pod_type": "p1.x1"}}});
+        let p1 = IndexConfig::create(&p1).unwrap();
+        assert_eq!((p1.engine.quantization, p1.engine.ef_search), (Quantization::None, 100));
         let bad = json!({"name": "p", "dimension": 8, "spec": {"pod": {"environment": "e", "pod_type": "p3.x1"}}});
         assert!(IndexConfig::create(&bad).is_err());
     }

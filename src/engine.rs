@@ -89,6 +89,7 @@ impl IndexState {
             self.config.engine.mode(),
             self.config.engine.hnsw_params(),
         )
+        .with_int8(self.config.engine.quantization == crate::config::Quantization::Int8)
     }
 
     pub fn total_records(&self) -> usize {

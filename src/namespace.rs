@@ -16,6 +16,7 @@ use std::cmp::Ordering;
 use crate::distance::Metric;
 use crate::filter::Filter;
 use crate::index::hnsw::{Hnsw, HnswParams};
+use crate::index::quant::QuantizedVectors;
 use crate::metadata::Metadata;
 use crate::record::{Record, SparseVector};
 use crate::vectors::Vectors;
@@ -68,6 +69,12 @@ pub struct Namespace {
     metadata: Vec<Option<Metadata>>,
     free: Vec<u32>,
     graph: Option<Hnsw>,
+    /// Int8 mode (storage-optimised, pod type s1): the graph is built and
+    /// traversed on int8 codes of the vectors, and candidates are rescored
+    /// with the f32 arena (which stays: fetch and includeValues return what
+    /// was stored).
+    int8: bool,
+    quant: Option<QuantizedVectors>,
     /// While true (bulk loading), the graph is not built or maintained;
     /// `finish_load` builds or installs it once.
     defer_graph: bool,
@@ -117,9 +124,17 @@ impl Namespace {
             metadata: Vec::new(),
             free: Vec::new(),
             graph: None,
+            int8: false,
+            quant: None,
             defer_graph: false,
             bytes: 0,
         }
+    }
+
+    /// Switches the graph to int8 codes with f32 rescoring.
+    pub fn with_int8(mut self, int8: bool) -> Namespace {
+        self.int8 = int8;
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -146,6 +161,7 @@ impl Namespace {
             + self.bytes
             + self.slot_ids.capacity() * 24
             + self.graph.as_ref().map_or(0, |g| g.heap_bytes())
+            + self.quant.as_ref().map_or(0, |q| q.heap_bytes())
     }
 
     pub fn has_graph(&self) -> bool {
@@ -195,7 +211,14 @@ impl Namespace {
         self.sparse[i] = r.sparse;
         self.metadata[i] = r.metadata;
         if let Some(g) = self.graph.as_mut() {
-            g.insert(slot, &self.vectors);
+            match self.quant.as_mut() {
+                Some(q) => {
+                    // Cannot fail: the vector has the arena's dimension.
+                    let _ = q.set(slot, self.vectors.get(slot));
+                    g.insert(slot, &*q);
+                }
+                None => g.insert(slot, &self.vectors),
+            }
         }
     }
 
@@ -236,6 +259,13 @@ impl Namespace {
         if !contiguous || g.len() != self.len() || (0..self.len() as u32).any(|s| !g.contains(s)) {
             return false;
         }
+        if self.int8 {
+            let live: Vec<u32> = (0..self.len() as u32).collect();
+            match QuantizedVectors::from_vectors(&self.vectors, &live) {
+                Ok(q) => self.quant = Some(q),
+                Err(_) => return false,
+            }
+        }
         self.graph = Some(g);
         true
     }
@@ -251,9 +281,13 @@ impl Namespace {
         };
         if want && self.graph.is_none() && self.vectors.dim() > 0 {
             if let Ok(mut g) = Hnsw::new(self.params) {
-                for (i, id) in self.slot_ids.iter().enumerate() {
-                    if id.is_some() {
-                        g.insert(i as u32, &self.vectors);
+                let live: Vec<u32> =
+                    (0..self.slot_ids.len() as u32).filter(|&s| self.slot_ids[s as usize].is_some()).collect();
+                self.quant = if self.int8 { QuantizedVectors::from_vectors(&self.vectors, &live).ok() } else { None };
+                for &s in &live {
+                    match self.quant.as_ref() {
+                        Some(q) => g.insert(s, q),
+                        None => g.insert(s, &self.vectors),
                     }
                 }
                 self.graph = Some(g);
@@ -321,7 +355,10 @@ impl Namespace {
                 self.sparse[i] = None;
                 self.metadata[i] = None;
                 if let Some(g) = self.graph.as_mut() {
-                    g.remove(slot, &self.vectors);
+                    match self.quant.as_ref() {
+                        Some(q) => g.remove(slot, q),
+                        None => g.remove(slot, &self.vectors),
+                    }
                 }
                 self.free.push(slot);
                 gone.push(id.clone());
@@ -332,8 +369,8 @@ impl Namespace {
 
     /// Removes every record.
     pub fn clear(&mut self) {
-        let defer = self.defer_graph;
-        *self = Namespace::new(self.vectors.dim(), self.metric, self.mode, self.params);
+        let (defer, int8) = (self.defer_graph, self.int8);
+        *self = Namespace::new(self.vectors.dim(), self.metric, self.mode, self.params).with_int8(int8);
         self.defer_graph = defer;
     }
 
@@ -396,13 +433,17 @@ impl Namespace {
         // The graph orders by the dense part only; hybrid queries scan.
         if let (Some(g), true, None) = (self.graph.as_ref(), dense, req.sparse) {
             let ef = self.params.ef_search.max(req.top_k);
-            let hits = match req.filter {
-                None => g.search(&q, req.top_k, ef, &self.vectors, &|_| true),
-                Some(f) => {
-                    let accept = |s: u32| self.accepts(f, req.visible, s);
-                    let estimate = self.estimate_matches(&accept);
-                    g.search_filtered_auto(&q, req.top_k, ef, &self.vectors, &accept, estimate)
-                }
+            let accept_all = |_: u32| true;
+            let filtered = req.filter.map(|f| move |s: u32| self.accepts(f, req.visible, s));
+            let accept: &dyn Fn(u32) -> bool = match &filtered {
+                Some(f) => f,
+                None => &accept_all,
+            };
+            let exact_better = filtered.is_some() && g.prefers_exact(self.estimate_matches(accept), ef);
+            let hits = match (&self.quant, exact_better) {
+                (_, true) => g.search_exact(&q, req.top_k, &self.vectors, accept),
+                (Some(codes), false) => g.search_rescored(req.vector, req.top_k, ef, codes, &self.vectors, accept),
+                (None, false) => g.search(&q, req.top_k, ef, &self.vectors, accept),
             };
             // Completeness: a graph can leave a few nodes unreachable (notably
             // under dotproduct, which is not a metric). If it came back short

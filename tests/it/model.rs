@@ -197,10 +197,14 @@ pub fn check_all<S: conifer::store::Storage>(db: &Db<S>, model: &Model) {
 }
 
 fn run(metric: &str, index_type: &str, seed: u64, steps: usize) {
-    CONTINUOUS.with(|c| c.set(index_type == "hnsw"));
+    run_with(metric, json!({"index_type": index_type, "ef_search": 400}), seed, steps)
+}
+
+fn run_with(metric: &str, conifer: serde_json::Value, seed: u64, steps: usize) {
+    CONTINUOUS.with(|c| c.set(conifer["index_type"] == "hnsw"));
     let db = Db::open(MemoryStorage::new());
     let mut body = serverless("m", DIM as u32, metric);
-    body["conifer"] = json!({"index_type": index_type, "ef_search": 400});
+    body["conifer"] = conifer;
     db.create(body).unwrap();
     let mut model = Model::new();
     let mut r = Rng(seed);
@@ -226,5 +230,14 @@ fn model_flat_all_metrics() {
 fn model_through_the_graph() {
     for (i, metric) in ["cosine", "euclidean"].iter().enumerate() {
         run(metric, "hnsw", 100 + i as u64, 1500);
+    }
+}
+
+/// The int8 graph (pod type s1's configuration) rescored with float32 must
+/// give the exact answers when the search is exhaustive.
+#[test]
+fn model_through_the_int8_graph() {
+    for (i, metric) in ["cosine", "euclidean"].iter().enumerate() {
+        run_with(metric, json!({"index_type": "hnsw", "ef_search": 400, "quantization": "int8"}), 200 + i as u64, 1500);
     }
 }
