@@ -75,6 +75,11 @@ pub struct Namespace {
     /// was stored).
     int8: bool,
     quant: Option<QuantizedVectors>,
+    /// Live records when the quantiser was trained. Its ranges come from the
+    /// data seen then; when the namespace has doubled since, codes and graph
+    /// are rebuilt with fresh ranges (amortised O(1) per insert), so early
+    /// training on a few records cannot clamp everything after.
+    quant_trained_at: usize,
     /// While true (bulk loading), the graph is not built or maintained;
     /// `finish_load` builds or installs it once.
     defer_graph: bool,
@@ -126,6 +131,7 @@ impl Namespace {
             graph: None,
             int8: false,
             quant: None,
+            quant_trained_at: 0,
             defer_graph: false,
             bytes: 0,
         }
@@ -176,6 +182,10 @@ impl Namespace {
     pub fn upsert(&mut self, records: Vec<Record>) {
         for r in records {
             self.put(r);
+        }
+        if self.quant.is_some() && !self.defer_graph && self.len() > 2 * self.quant_trained_at.max(1) {
+            self.graph = None;
+            self.quant = None;
         }
         self.maybe_build_graph();
     }
@@ -265,6 +275,7 @@ impl Namespace {
                 Ok(q) => self.quant = Some(q),
                 Err(_) => return false,
             }
+            self.quant_trained_at = live.len();
         }
         self.graph = Some(g);
         true
@@ -284,6 +295,7 @@ impl Namespace {
                 let live: Vec<u32> =
                     (0..self.slot_ids.len() as u32).filter(|&s| self.slot_ids[s as usize].is_some()).collect();
                 self.quant = if self.int8 { QuantizedVectors::from_vectors(&self.vectors, &live).ok() } else { None };
+                self.quant_trained_at = live.len();
                 for &s in &live {
                     match self.quant.as_ref() {
                         Some(q) => g.insert(s, q),
