@@ -41,7 +41,7 @@ export function parseApiKeys(text) {
     const s = item.trim();
     if (!s) continue;
     const eq = s.indexOf('=');
-    if (eq <= 0 || eq === s.length - 1) throw new Error(`CONIFER_API_KEYS: '${s.slice(0, 8)}…' is not a key=tenant pair`);
+    if (eq <= 0 || eq === s.length - 1) throw new Error('CONIFER_API_KEYS: an item is not a key=tenant pair');
     const key = s.slice(0, eq).trim();
     const tenant = s.slice(eq + 1).trim();
     if (!validTenant(tenant)) throw new Error(`CONIFER_API_KEYS: tenant '${tenant}' is not a valid namespace name`);
@@ -79,7 +79,9 @@ export class Authenticator {
     this.keyDigests = []; // [digest, tenant]
     this.jwt = null;
     this.ready = this.init(env).catch((e) => {
-      this.configError = e.message;
+      // Only the setting's name reaches clients; the detail goes to the log.
+      this.configError = (/^CONIFER_[A-Z_]+/.exec(e.message) || ['the CONIFER_* settings'])[0];
+      console.error(`Worker configuration error: ${e.message}`);
     });
   }
 
@@ -133,7 +135,7 @@ export class Authenticator {
    */
   async authenticate(request) {
     await this.ready;
-    if (this.configError) throw new Error(`Worker configuration error: ${this.configError}`);
+    if (this.configError) throw new Error(`Worker configuration error in ${this.configError}; see the worker log.`);
     const authz = request.headers.get('Authorization');
     if (authz !== null) {
       const m = /^Bearer[ \t]+(\S+)\s*$/i.exec(authz);

@@ -22,7 +22,8 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { SqlAdapter } from './storage.js';
-import { openEngine, engineErrorResponse, dataErrorBody, controlErrorBody, podCapacity } from './engine.js';
+import { openEngine, engineErrorResponse, dataErrorBody, controlErrorBody } from './engine.js';
+import { podCapacity } from './capacity.js';
 import { projectName } from './config.js';
 import { namespaceStub } from './names.js';
 import { DeltaTracker, combine, engineSeries, isEmpty } from './metrics.js';

@@ -63,7 +63,7 @@ export class NamespaceStore extends DurableObject {
     if (!this.engine) {
       if (!this.opening) {
         this.opening = (async () => {
-          const engine = await openEngine(this.adapter, this.maxBytes * 4, projectName(this.env));
+          const engine = await openEngine(engineAdapter(this.adapter), this.maxBytes * 4, projectName(this.env));
           try {
             engine.describeIndex(cfg.name, '');
           } catch {
@@ -283,6 +283,29 @@ export class NamespaceStore extends DurableObject {
   storedRows() {
     return this.adapter.rowCount();
   }
+}
+
+/**
+ * The adapter handed to the engine. Work-around for an engine bug: when it
+ * loads a namespace, `Database::load` (src/db.rs) reads a segment's number
+ * from key element 4, but segment keys are `["seg", index, ns, seq]` (the
+ * number is element 3), so every reload from storage failed with "bad
+ * segment key". Segment keys coming out of `scan` get their number repeated
+ * as a fifth element; an engine that reads element 3 is unaffected.
+ */
+function engineAdapter(adapter) {
+  return {
+    get: (key) => adapter.get(key),
+    commit: (ops) => adapter.commit(ops),
+    scan: async (prefix) => {
+      const rows = await adapter.scan(prefix);
+      for (const row of rows) {
+        const k = row[0];
+        if (k.length === 4 && k[0] === 'seg' && typeof k[3] === 'number') k.push(k[3]);
+      }
+      return rows;
+    },
+  };
 }
 
 /** Upper estimate of the record bytes an upsert adds (engine's accounting). */
