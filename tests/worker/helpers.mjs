@@ -23,6 +23,7 @@ export const BASE_ENV = {
   CONIFER_JWT_ISSUER: JWT_ISSUER,
   CONIFER_JWT_AUDIENCE: JWT_AUDIENCE,
   CONIFER_PROJECT_NAME: 'test-project',
+  CONIFER_METRICS_FLUSH_MS: '300',
 };
 
 export function tempDir(prefix = 'conifer-worker-') {

@@ -81,7 +81,7 @@ test('counters, gauges and histograms after a known sequence, exact before and a
   assert.match(text, /# TYPE pinecone_request_latency_seconds histogram/);
 
   // After the objects flush their deltas to the catalog: the same figures.
-  await sleep(1500);
+  await sleep(700);
   ({ m } = await scrape());
   checkCounts(m, 'm1', expected);
 
@@ -90,7 +90,7 @@ test('counters, gauges and histograms after a known sequence, exact before and a
   ({ m } = await scrape());
   checkCounts(m, 'm1', { ...expected, delete: [2, 0] });
   assert.equal(m.get('pinecone_vector_count{index_name="m1",project_name="test-project"}'), 2);
-  await sleep(1500);
+  await sleep(700);
   ({ m } = await scrape());
   checkCounts(m, 'm1', { ...expected, delete: [2, 0] });
 });

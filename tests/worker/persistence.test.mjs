@@ -36,7 +36,7 @@ test('everything acknowledged before a restart is there after it', async () => {
       },
     });
     await seedFixture(c, 'keep7');
-    await sleep(1500); // metrics deltas flushed to the catalog
+    await sleep(700); // metrics deltas flushed to the catalog
   } finally {
     await c.close();
   }

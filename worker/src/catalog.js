@@ -24,7 +24,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { SqlAdapter } from './storage.js';
 import { openEngine, engineErrorResponse, dataErrorBody, controlErrorBody } from './engine.js';
 import { podCapacity } from './capacity.js';
-import { projectName } from './config.js';
+import { projectName, metricsFlushMs } from './config.js';
 import { namespaceStub } from './names.js';
 import { DeltaTracker, combine, engineSeries, isEmpty } from './metrics.js';
 
@@ -63,6 +63,8 @@ export class Catalog extends DurableObject {
     this.lastSeq = new Map();
     /** uids of existing indexes */
     this.uids = new Set();
+    /** index name -> data config (dropped when the index changes) */
+    this.configs = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.engine = await openEngine(this.adapter, 0, projectName(env));
       for (const row of this.sql.exec('SELECT name, uid, create_body FROM idx')) {
@@ -96,8 +98,12 @@ export class Catalog extends DurableObject {
           return { status: 200, body: this.engine.describeIndex(args.name, args.hostTemplate) };
         case 'list':
           return { status: 200, body: this.engine.listIndexes(args.hostTemplate) };
-        case 'configure':
-          return { status: 202, body: await this.engine.configureIndex(args.name, JSON.stringify(args.body), args.hostTemplate) };
+        case 'configure': {
+          this.configs.delete(args.name);
+          const body = await this.engine.configureIndex(args.name, JSON.stringify(args.body), args.hostTemplate);
+          this.configs.delete(args.name);
+          return { status: 202, body };
+        }
         case 'delete':
           return await this.deleteIndex(args.name);
         default:
@@ -110,6 +116,7 @@ export class Catalog extends DurableObject {
 
   async createIndex(body, hostTemplate) {
     const model = await this.engine.createIndex(JSON.stringify(body), hostTemplate);
+    this.configs.delete(body.name);
     const create = { ...body };
     delete create.deletion_protection;
     delete create.tags;
@@ -122,6 +129,7 @@ export class Catalog extends DurableObject {
 
   async deleteIndex(name) {
     await this.engine.deleteIndex(name); // deletion protection and 404 are checked here
+    this.configs.delete(name);
     const m = this.meta.get(name);
     if (m) {
       this.ctx.storage.transactionSync(() => {
@@ -164,8 +172,17 @@ export class Catalog extends DurableObject {
     return this.sql.exec('SELECT count(*) AS n FROM wipe').one().n;
   }
 
-  /** What a namespace object needs to build its copy of the index. */
+  /** What a namespace object needs to build its copy of the index (cached). */
   dataConfig(name) {
+    let cfg = this.configs.get(name);
+    if (!cfg) {
+      cfg = this.buildDataConfig(name); // throws the engine's 404
+      this.configs.set(name, cfg);
+    }
+    return cfg;
+  }
+
+  buildDataConfig(name) {
     const model = JSON.parse(this.engine.describeIndex(name, '')); // throws 404
     let m = this.meta.get(name);
     if (!m) {
@@ -195,12 +212,15 @@ export class Catalog extends DurableObject {
   // ---- data plane ---------------------------------------------------------
 
   /**
-   * Routes a data-plane operation on (index, ns). Returns `{status, body}`
-   * when the catalog answers itself (unknown index, or a read of a namespace
-   * that does not exist), else `{target}`: the data config for the
-   * namespace object, with `other` = records in the index's other namespaces.
+   * Routes a data-plane operation on (index, ns): `{target}` (the data
+   * config for the namespace object, with `other` = records in the index's
+   * other namespaces of a pod index) when the namespace exists or the
+   * operation may create it; `{local: true}` when the catalog must answer
+   * itself (`answer`): a read of a namespace that does not exist;
+   * `{status, body}` for an unknown index. The body is not sent here, so
+   * the catalog never copies record payloads.
    */
-  async route(index, ns, op, body) {
+  route(index, ns, op) {
     let cfg;
     try {
       cfg = this.dataConfig(index);
@@ -212,10 +232,19 @@ export class Catalog extends DurableObject {
       if (cfg.capacity !== null) {
         let total = 0;
         for (const v of reg.values()) total += v.count;
-        cfg.other = total - (reg.get(ns)?.count ?? 0);
+        return { target: { ...cfg, other: total - (reg.get(ns)?.count ?? 0) } };
       }
       return { target: cfg };
     }
+    return { local: true };
+  }
+
+  /**
+   * Answers an operation on a namespace that does not exist with the
+   * catalog's engine (it holds the index configuration and no namespaces):
+   * full validation, Pinecone's empty answer or 404, nothing created.
+   */
+  async answer(index, ns, op, body) {
     await this.touchOwn();
     try {
       if (op === 'describe_namespace') return { status: 200, body: this.engine.describeNamespace(index, ns) };
@@ -300,8 +329,9 @@ export class Catalog extends DurableObject {
   async touchOwn() {
     if (!this.ownDirty) {
       this.ownDirty = true;
+      const when = Date.now() + metricsFlushMs(this.env);
       const at = await this.ctx.storage.getAlarm();
-      if (at === null || at > Date.now() + 1000) await this.ctx.storage.setAlarm(Date.now() + 1000);
+      if (at === null || at > when) await this.ctx.storage.setAlarm(when);
     }
   }
 

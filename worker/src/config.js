@@ -18,3 +18,13 @@ export function maxNamespaceBytes(env) {
   const n = Number(env.CONIFER_MAX_NAMESPACE_BYTES);
   return Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_NAMESPACE_BYTES;
 }
+
+/**
+ * How long a namespace object gathers request metrics before sending the
+ * delta to the catalog (scrapes are exact regardless: they add the
+ * unflushed deltas of active objects).
+ */
+export function metricsFlushMs(env) {
+  const n = Number(env.CONIFER_METRICS_FLUSH_MS);
+  return Number.isFinite(n) && n >= 10 ? n : 5000;
+}

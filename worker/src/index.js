@@ -406,8 +406,9 @@ async function dataPlane(request, env, url, principal) {
   if (op === 'describe_index_stats') r = await catalog.stats(index, tenant, body);
   else if (op === 'list_namespaces') r = await catalog.listNamespaces(index, tenant, body);
   else {
-    r = await catalog.route(index, ns, op, body);
+    r = await catalog.route(index, ns, op);
     if (r.target) r = await namespaceStub(env, r.target.uid, ns).op(r.target, ns, op, body);
+    else if (r.local) r = await catalog.answer(index, ns, op, body);
   }
   return respond(r.status, r.body);
 }

@@ -12,12 +12,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import { SqlAdapter } from './storage.js';
 import { openEngine, engineErrorResponse, dataErrorBody, blobJson } from './engine.js';
-import { projectName, maxNamespaceBytes } from './config.js';
+import { projectName, maxNamespaceBytes, metricsFlushMs } from './config.js';
 import { catalogStub } from './names.js';
 import { DeltaTracker, engineSeries, isEmpty } from './metrics.js';
-
-/** Seconds of activity a namespace object gathers before flushing metrics. */
-const FLUSH_AFTER_MS = 1000;
 
 /** Operations that change records or the namespace's existence. */
 const WRITE_OPS = new Set(['upsert', 'update', 'delete', 'create_namespace', 'delete_namespace']);
@@ -38,6 +35,8 @@ export class NamespaceStore extends DurableObject {
     this.count = 0;
     this.bytes = 0;
     this.maxBytes = maxNamespaceBytes(env);
+    this.flushMs = metricsFlushMs(env);
+    this.deleted = this.sql.exec('SELECT count(*) AS n FROM tomb').one().n > 0;
     /** Metrics not yet flushed to the catalog (see metrics.js). */
     this.tracker = new DeltaTracker();
     this.dirty = false;
@@ -53,10 +52,6 @@ export class NamespaceStore extends DurableObject {
         this.bytes = m.bytes;
       }
     }
-  }
-
-  tombstoned() {
-    return this.sql.exec('SELECT count(*) AS n FROM tomb').one().n > 0;
   }
 
   async ensureEngine(cfg, ns) {
@@ -96,7 +91,7 @@ export class NamespaceStore extends DurableObject {
    * `{status, body}` in the data-plane wire format.
    */
   async op(cfg, ns, op, body) {
-    if (this.tombstoned()) return dataErrorBody(404, 5, `Index ${cfg.name} not found.`);
+    if (this.deleted) return dataErrorBody(404, 5, `Index ${cfg.name} not found.`);
     this.ident = { uid: cfg.uid, name: cfg.name, ns };
     this.inflight++;
     try {
@@ -210,7 +205,7 @@ export class NamespaceStore extends DurableObject {
   async markDirty(report) {
     const first = !this.dirty;
     this.dirty = true;
-    if (first) await this.ctx.storage.setAlarm(Date.now() + FLUSH_AFTER_MS);
+    if (first) await this.ctx.storage.setAlarm(Date.now() + this.flushMs);
     if (first || report) {
       const { uid, ns } = this.ident;
       await catalogStub(this.env).report(uid, ns, report, first);
@@ -223,7 +218,13 @@ export class NamespaceStore extends DurableObject {
 
   /** Flushes the metrics delta to the catalog. */
   async alarm() {
-    if (!this.ident) return; // restarted since: nothing in memory to flush
+    if (!this.ident) {
+      // Restarted since it marked itself dirty: its counters are gone, but
+      // the catalog must stop asking for them.
+      const ident = identFromName(this.ctx.id.name);
+      if (ident) await catalogStub(this.env).flushMetrics(ident.uid, ident.ns, {});
+      return;
+    }
     const d = this.tracker.take(this.currentSeries());
     this.dirty = false;
     try {
@@ -231,7 +232,7 @@ export class NamespaceStore extends DurableObject {
     } catch (e) {
       this.tracker.restore(d);
       this.dirty = true;
-      await this.ctx.storage.setAlarm(Date.now() + FLUSH_AFTER_MS);
+      await this.ctx.storage.setAlarm(Date.now() + this.flushMs);
     }
   }
 
@@ -275,6 +276,7 @@ export class NamespaceStore extends DurableObject {
       this.adapter.clear();
       this.sql.exec('INSERT OR IGNORE INTO tomb (uid) VALUES (?)', 'deleted');
     });
+    this.deleted = true;
     this.count = 0;
     this.bytes = 0;
   }
@@ -282,6 +284,16 @@ export class NamespaceStore extends DurableObject {
   /** Stored rows (tests check that deleted namespaces leave none). */
   storedRows() {
     return this.adapter.rowCount();
+  }
+}
+
+/** {uid, ns} from the object's name (see names.js), when the runtime gives it. */
+function identFromName(name) {
+  try {
+    const [uid, ns] = JSON.parse(name);
+    return typeof uid === 'string' && typeof ns === 'string' ? { uid, ns } : null;
+  } catch {
+    return null;
   }
 }
 
