@@ -65,6 +65,8 @@ export class Catalog extends DurableObject {
     this.uids = new Set();
     /** index name -> data config (dropped when the index changes) */
     this.configs = new Map();
+    /** uid -> records in all its namespaces (kept with the registry) */
+    this.totals = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.engine = await openEngine(this.adapter, 0, projectName(env));
       for (const row of this.sql.exec('SELECT name, uid, create_body FROM idx')) {
@@ -72,9 +74,25 @@ export class Catalog extends DurableObject {
         this.meta.set(row.name, { uid: row.uid, create: JSON.parse(row.create_body) });
       }
       for (const row of this.sql.exec('SELECT uid, ns, count, bytes, descr FROM ns')) {
-        this.nsMap(row.uid).set(row.ns, { count: row.count, bytes: row.bytes, descr: row.descr });
+        this.setEntry(row.uid, row.ns, { count: row.count, bytes: row.bytes, descr: row.descr });
       }
     });
+  }
+
+  /** Sets (or, with null, removes) a registry entry, keeping the totals. */
+  setEntry(uid, ns, entry) {
+    const reg = this.nsMap(uid);
+    const old = reg.get(ns);
+    if (!old !== !entry) this.sorted.delete(uid);
+    const delta = (entry ? entry.count : 0) - (old ? old.count : 0);
+    this.totals.set(uid, (this.totals.get(uid) || 0) + delta);
+    if (entry) reg.set(ns, entry);
+    else reg.delete(ns);
+  }
+
+  /** Records in every namespace of the index `uid`. */
+  totalRecords(uid) {
+    return this.totals.get(uid) || 0;
   }
 
   nsMap(uid) {
@@ -141,6 +159,7 @@ export class Catalog extends DurableObject {
       });
       this.meta.delete(name);
       this.uids.delete(m.uid);
+      this.totals.delete(m.uid);
       this.own.delete(name);
       this.registry.delete(m.uid);
       this.sorted.delete(m.uid);
@@ -230,9 +249,7 @@ export class Catalog extends DurableObject {
     const reg = this.nsMap(cfg.uid);
     if (CREATING_OPS.has(op) || reg.has(ns)) {
       if (cfg.capacity !== null) {
-        let total = 0;
-        for (const v of reg.values()) total += v.count;
-        return { target: { ...cfg, other: total - (reg.get(ns)?.count ?? 0) } };
+        return { target: { ...cfg, other: this.totalRecords(cfg.uid) - (reg.get(ns)?.count ?? 0) } };
       }
       return { target: cfg };
     }
@@ -281,8 +298,7 @@ export class Catalog extends DurableObject {
     const reg = this.nsMap(uid);
     if (info.exists) {
       const descr = JSON.stringify(info.descr);
-      if (!reg.has(ns)) this.sorted.delete(uid);
-      reg.set(ns, { count: info.count, bytes: info.bytes, descr });
+      this.setEntry(uid, ns, { count: info.count, bytes: info.bytes, descr });
       this.sql.exec(
         'INSERT OR REPLACE INTO ns (uid, ns, count, bytes, descr) VALUES (?, ?, ?, ?, ?)',
         uid,
@@ -292,8 +308,7 @@ export class Catalog extends DurableObject {
         descr,
       );
     } else if (reg.has(ns)) {
-      reg.delete(ns);
-      this.sorted.delete(uid);
+      this.setEntry(uid, ns, null);
       this.sql.exec('DELETE FROM ns WHERE uid = ? AND ns = ?', uid, ns);
     }
   }
@@ -448,8 +463,7 @@ export class Catalog extends DurableObject {
       } catch {
         continue;
       }
-      let total = 0;
-      for (const v of this.nsMap(m.uid).values()) total += v.count;
+      const total = this.totalRecords(m.uid);
       const row = this.sql.exec('SELECT series FROM totals WHERE uid = ?', m.uid).toArray()[0];
       indexes.push({
         name,
