@@ -22,7 +22,8 @@ if (!env.CONIFER_ADMIN_KEY) {
 }
 
 const w = await startWorker({ port, persistDir, env, log: !!process.env.CONIFER_VERBOSE });
-console.log(`conifer worker listening on ${w.url.origin} (state in ${path.relative(process.cwd(), persistDir) || '.'})`);
+const shown = path.relative(process.cwd(), persistDir);
+console.log(`conifer worker listening on ${w.url.origin} (state in ${shown.startsWith('..') ? persistDir : shown || '.'})`);
 
 let stopping = false;
 async function stop() {

@@ -330,6 +330,11 @@ test('namespaces: create (409 twice), list with prefix and pages, describe, dele
   assert.equal(enc.json.name, 'a b/c');
 });
 
+test('malformed percent-encoding in a path is a 400', async () => {
+  assertDataError(await c.req('GET', '/index/mt/namespaces/%E0%A4%A'), 400, 3, /percent-encoding/);
+  assertDataError(await c.req('GET', '/index/%ZZ/namespaces'), 400, 3, /percent-encoding/);
+});
+
 test('unknown index on the data plane is 404 with the data-plane body', async () => {
   assertDataError(await c.upsert('nope', 'ns', [{ id: 'a', values: vec(1) }]), 404, 5, 'Index nope not found.');
   assertDataError(await c.query('nope', { topK: 1, vector: vec(1) }), 404, 5);

@@ -124,6 +124,15 @@ function canonicalNamespace(ns) {
   return ns;
 }
 
+/** Decodes a percent-encoded path segment; malformed escapes are a 400. */
+function decodeSegment(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, `Malformed percent-encoding in the path: '${s.slice(0, 100)}'.`);
+  }
+}
+
 function intParam(params, name) {
   const v = params.get(name);
   if (v === null || v === '') return undefined;
@@ -219,7 +228,7 @@ async function controlPlane(request, env, url, principal) {
   }
   let m = /^\/indexes\/([^/]+)$/.exec(path);
   if (m) {
-    const name = decodeURIComponent(m[1]);
+    const name = decodeSegment(m[1]);
     const version = requestVersion(request, null);
     const catalog = catalogStub(env);
     if (method === 'GET') {
@@ -307,7 +316,7 @@ const DATA_ROUTES = {
 async function dataPlane(request, env, url, principal) {
   const m = /^\/index\/([^/]+)(\/.*)?$/.exec(url.pathname);
   if (!m) return dataError(404, 5, `No route for ${request.method} ${url.pathname}.`);
-  const index = decodeURIComponent(m[1]);
+  const index = decodeSegment(m[1]);
   const sub = m[2] || '/';
   const method = request.method;
   let op;
@@ -317,7 +326,7 @@ async function dataPlane(request, env, url, principal) {
   if (nsPath) {
     op = { GET: 'describe_namespace', DELETE: 'delete_namespace' }[method];
     if (!op) return methodNotAllowed('data', ['GET', 'DELETE']);
-    ns = canonicalNamespace(decodeURIComponent(nsPath[1]));
+    ns = canonicalNamespace(decodeSegment(nsPath[1]));
     body = '';
   } else {
     const route = DATA_ROUTES[sub];
