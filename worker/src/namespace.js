@@ -42,6 +42,8 @@ export class NamespaceStore extends DurableObject {
     this.dirty = false;
     /** {uid, name, ns} of this object, known from its first request. */
     this.ident = null;
+    /** The last state the catalog acknowledged: {state: description JSON or null, n}. */
+    this.reported = null;
   }
 
   observe(key, value) {
@@ -190,11 +192,20 @@ export class NamespaceStore extends DurableObject {
     } catch {
       descr = null;
     }
-    const seq = [this.boot, ++this.seq];
+    const n = ++this.seq;
+    const state = descr ? JSON.stringify(descr) : null;
+    if (this.reported && state === this.reported.state) {
+      // The catalog already has this count and description (an update, an
+      // overwrite): only the metrics mark may be due.
+      await this.markDirty(null);
+      return;
+    }
+    const seq = [this.boot, n];
     const info = descr
       ? { exists: true, count: Number(descr.record_count), bytes: this.bytes, descr, seq }
       : { exists: false, count: 0, bytes: 0, descr: null, seq };
     await this.markDirty(info);
+    if (!this.reported || n > this.reported.n) this.reported = { state, n };
   }
 
   /**
@@ -272,6 +283,7 @@ export class NamespaceStore extends DurableObject {
     }
     this.tracker = new DeltaTracker();
     this.dirty = false;
+    this.reported = null;
     this.ctx.storage.transactionSync(() => {
       this.adapter.clear();
       this.sql.exec('INSERT OR IGNORE INTO tomb (uid) VALUES (?)', 'deleted');
