@@ -3,6 +3,7 @@ on a free loopback port with a throwaway state directory, for the Python
 SDK tests."""
 
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -61,3 +62,4 @@ def worker():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(state, ignore_errors=True)
