@@ -88,6 +88,19 @@ test("a tenant key naming another tenant's namespace gets 403 and changes nothin
   assert.equal(f.json.vectors.E.metadata, undefined);
 });
 
+test('a body naming the namespace twice cannot smuggle in another tenant', async () => {
+  const before = await statsAsAdmin();
+  const raw = '{"namespace":"tenant2","vectors":[{"id":"smuggled","values":[1,1,1,1,1,1,1,1]}],"namespace":"tenant1"}';
+  const r = await c.req('POST', '/index/auth/vectors/upsert', { key: KEY1, raw });
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.json.message, /duplicate field `namespace`/);
+  const escaped = await c.req('POST', '/index/auth/query', { key: KEY1, raw: '{"namespace":"tenant\\u0032","topK":1,"vector":[1,1,1,1,1,1,1,1]}' });
+  assert.equal(escaped.status, 403, escaped.text);
+  assert.deepEqual(await statsAsAdmin(), before);
+  const f = await c.req('GET', '/index/auth/vectors/fetch?ids=smuggled&namespace=tenant2');
+  assert.deepEqual(f.json.vectors, {});
+});
+
 test('a tenant key works on its own namespace', async () => {
   const q = await c.query('auth', { namespace: 'tenant1', topK: 10, vector: vec(1) }, KEY1);
   assert.equal(q.status, 200, q.text);

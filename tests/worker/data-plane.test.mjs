@@ -118,6 +118,9 @@ test('upsert limits and error texts', async () => {
     3,
     'Your request is larger than the maximum supported size - 2MB. Please try to reduce your batch size.',
   );
+  assertDataError(await c.upsert('mt', 'n'.repeat(513), [{ id: 'a', values: vec(1) }]), 400, 3, 'Namespace name must be 512 characters or less.');
+  assertDataError(await c.upsert('mt', 'a\0b', [{ id: 'a', values: vec(1) }]), 400, 3, /NUL/);
+  assertDataError(await c.upsert('mt', ns, [{ id: 'v', values: vec(1).map((x, i) => (i ? x : 1e39)) }]), 400, 3);
   // None of the refused upserts created the namespace.
   const s = await c.stats('mt');
   assert.equal(s.json.namespaces[ns], undefined);
@@ -182,6 +185,9 @@ test('§8.15-17 filters, and fetch_by_metadata', async () => {
   assert.deepEqual(await ids({ year: { $lt: 2020.5 } }), ['R', 'S']);
   assert.deepEqual(await ids({ genre: { $ne: 'drama' } }), ['R']);
   assert.deepEqual(await ids({ genre: { $exists: true } }), ['R', 'S']);
+  const withMeta = await c.query('mt', { namespace: ns, vector: vec(1), topK: 1, filter: { year: 2019 }, includeMetadata: true });
+  assert.deepEqual(withMeta.json.matches[0].metadata, { genre: ['comedy', 'documentary'], year: 2019 });
+  assert.deepEqual(withMeta.json.matches[0].values, []);
   const fbm = await c.req('POST', '/index/mt/vectors/fetch_by_metadata', { body: { namespace: ns, filter: { year: { $gte: 2020 } }, limit: 1 } });
   assert.equal(fbm.status, 200, fbm.text);
   assert.equal(Object.keys(fbm.json.vectors).length, 1);
