@@ -1,0 +1,93 @@
+// Data survives a restart of the worker (a new workerd process over the
+// same persistence directory): indexes, records, namespaces, schemas,
+// registry counts, deletion protection and flushed metrics.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { start, vec, seedFixture, tempDir, parseProm, sleep } from './helpers.mjs';
+
+const dir = tempDir();
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('everything acknowledged before a restart is there after it', async () => {
+  let c = await start({ persistDir: dir });
+  let firstOrigin;
+  try {
+    firstOrigin = c.origin;
+    await c.createIndex('keep', { deletion_protection: 'enabled', tags: { env: 'prod' } });
+    await seedFixture(c, 'keep');
+    const up = await c.req('POST', '/index/keep/vectors/update', { body: { namespace: 'tenant1', id: 'A', setMetadata: { genre: 'drama' } } });
+    assert.equal(up.status, 200);
+    const del = await c.req('POST', '/index/keep/vectors/delete', { body: { namespace: 'tenant2', ids: ['H'] } });
+    assert.equal(del.status, 200);
+    const ns = await c.req('POST', '/index/keep/namespaces', { body: { name: 'empty', schema: { fields: { genre: { filterable: true } } } } });
+    assert.equal(ns.status, 200);
+    // Many small writes: a segment log that the engine compacts on load.
+    for (let i = 0; i < 70; i++) {
+      assert.equal((await c.upsert('keep', 'log', [{ id: `r${i % 10}`, values: vec(i + 1) }])).status, 200);
+    }
+    await c.req('POST', '/indexes', {
+      headers: { 'X-Pinecone-Api-Version': '2026-07' },
+      body: {
+        name: 'keep7',
+        schema: { fields: { _values: { type: 'dense_vector', dimension: 8, metric: 'dotproduct' } } },
+        deployment: { deployment_type: 'managed', cloud: 'aws', region: 'us-east-1' },
+      },
+    });
+    await seedFixture(c, 'keep7');
+    await sleep(700); // metrics deltas flushed to the catalog
+  } finally {
+    await c.close();
+  }
+
+  c = await start({ persistDir: dir });
+  try {
+    assert.notEqual(c.origin, firstOrigin);
+    const d = await c.req('GET', '/indexes/keep');
+    assert.equal(d.status, 200);
+    assert.equal(d.json.deletion_protection, 'enabled');
+    assert.deepEqual(d.json.tags, { env: 'prod' });
+    assert.equal(d.json.host, `${c.origin}/index/keep`, 'the host follows the new address');
+    assert.equal((await c.req('DELETE', '/indexes/keep')).status, 403);
+
+    const s = await c.stats('keep');
+    assert.deepEqual(s.json.namespaces, {
+      empty: { vectorCount: 0 },
+      log: { vectorCount: 10 },
+      tenant1: { vectorCount: 4 },
+      tenant2: { vectorCount: 3 },
+    });
+    assert.equal(s.json.totalVectorCount, 17);
+    const f = await c.req('GET', '/index/keep/vectors/fetch?ids=A&ids=B&namespace=tenant1');
+    assert.equal(f.status, 200, f.text);
+    assert.deepEqual(f.json.vectors.A.metadata, { genre: 'drama' });
+    assert.deepEqual(Object.keys(f.json.vectors).sort(), ['A', 'B']);
+    const q = await c.query('keep', { namespace: 'tenant2', topK: 10, vector: vec(0.7) });
+    assert.deepEqual(q.json.matches.map((m) => m.id).sort(), ['E', 'F', 'G']);
+    const log = await c.req('GET', '/index/keep/vectors/fetch?ids=r9&namespace=log');
+    assert.deepEqual(log.json.vectors.r9.values, vec(70));
+    const e = await c.req('GET', '/index/keep/namespaces/empty');
+    assert.deepEqual(e.json.schema, { fields: { genre: { filterable: true } } });
+    const l = await c.req('GET', '/index/keep/namespaces');
+    assert.deepEqual(l.json.namespaces.map((n) => n.name), ['empty', 'log', 'tenant1', 'tenant2']);
+
+    const d7 = await c.req('GET', '/indexes/keep7', { headers: { 'X-Pinecone-Api-Version': '2026-07' } });
+    assert.equal(d7.json.schema.fields._values.metric, 'dotproduct');
+    const q7 = await c.query('keep7', { namespace: 'tenant2', topK: 1, vector: vec(0.7) });
+    assert.equal(q7.json.matches[0].id, 'H');
+
+    // Counters flushed before the restart are kept; new requests add to them.
+    const m = parseProm((await c.req('GET', '/metrics')).text);
+    const upserts = 'pinecone_request_count_total{index_name="keep",project_name="test-project",request_type="upsert"}';
+    assert.equal(m.get(upserts), 72);
+    assert.equal((await c.upsert('keep', 'tenant1', [{ id: 'N', values: vec(1) }])).status, 200);
+    assert.equal(parseProm((await c.req('GET', '/metrics')).text).get(upserts), 73);
+
+    // Writes and deletes keep working on the restored state.
+    assert.equal((await c.req('DELETE', '/index/keep/namespaces/tenant2')).status, 200);
+    assert.equal((await c.stats('keep')).json.namespaces.tenant2, undefined);
+  } finally {
+    await c.close();
+  }
+});
