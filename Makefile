@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 NODE_TEST := node --test --test-reporter=spec
 
-.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js bench clean
+.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-worker bench bench-crossover clean
 
 all: pkg
 
@@ -21,7 +21,7 @@ demo: pkg
 	node www/walkthrough.mjs
 
 # Every test layer. Large-data checks run on release builds.
-test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js
+test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js test-worker
 	@echo "make test: all layers passed"
 
 test-native:
@@ -40,6 +40,17 @@ test-wasm-browser:
 
 test-js:
 	$(NODE_TEST) tests/js/
+
+# The edge worker on workerd (miniflare): REST API, auth, persistence,
+# metrics, the official TS SDKs 8.x and 9.x, a bounded load test; then the
+# Python SDK 10.x walkthrough.
+test-worker:
+	$(NODE_TEST) tests/worker/
+	PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+
+# The local edge endpoint (Pinecone REST API) on 127.0.0.1:$${PORT:-8787}.
+worker: pkg
+	node worker/dev.mjs
 
 # Benchmarks are commands, not tests (figures in docs/benchmarks.md).
 bench: pkg
