@@ -242,24 +242,43 @@ impl<S: Storage> Database<S> {
         }
         let name = config.name.clone();
         let created = self.create_index_from_config(config).await?;
-        for (ns, records) in coll.namespaces {
-            for chunk in records.chunks(SNAPSHOT_CHUNK) {
-                let change = self.engine.borrow_mut().insert_records(&name, &ns, chunk.to_vec());
-                match change {
-                    Ok(change) => self.persist(change).await?,
-                    Err(e) => {
-                        // Leave nothing half-restored behind.
-                        // (Removed directly: deletion protection does not
-                        // apply to an index that never finished creating.)
-                        self.engine.borrow_mut().indexes.remove(&name);
-                        self.manifests.borrow_mut().retain(|(i, _), _| *i != name);
-                        let _ = self.persist(Change::DropIndex(name.clone())).await;
-                        return Err(e);
-                    }
-                }
-            }
+        if let Err(e) = self.restore_records(&name, coll.namespaces).await {
+            // Leave nothing half-restored behind. (Removed directly:
+            // deletion protection does not apply to an index that never
+            // finished creating.)
+            self.engine.borrow_mut().indexes.remove(&name);
+            self.manifests.borrow_mut().retain(|(i, _), _| *i != name);
+            let _ = self.persist(Change::DropIndex(name.clone())).await;
+            return Err(e);
         }
         Ok(created)
+    }
+
+    async fn restore_records(&self, index: &str, namespaces: Vec<(String, Vec<crate::record::Record>)>) -> Result<()> {
+        for (ns, records) in namespaces {
+            self.ensure_loaded(index, &ns).await?;
+            for chunk in records.chunks(SNAPSHOT_CHUNK) {
+                let change = self.engine.borrow_mut().insert_records(index, &ns, chunk.to_vec())?;
+                self.persist(change).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Upserts every record of collection bytes into an existing index
+    /// (same dimension and vector type), namespace by namespace. Used where
+    /// one index is spread over several databases (the edge worker's
+    /// per-namespace objects).
+    pub async fn restore_into(&self, index: &str, bytes: &[u8]) -> Result<u64> {
+        let coll = collection::decode(bytes)?;
+        let config = self.describe_index(index)?;
+        let src = &coll.header.config;
+        if src.dimension != config.dimension || src.vector_type != config.vector_type {
+            return Err(Error::invalid("The index must have the same dimension and vector type as the collection."));
+        }
+        let n = coll.header.vector_count;
+        self.restore_records(index, coll.namespaces).await?;
+        Ok(n)
     }
 
     pub async fn create_index_from_config(&self, config: IndexConfig) -> Result<IndexConfig> {

@@ -110,6 +110,31 @@ pub fn build_info() -> String {
     .to_string()
 }
 
+/// Merges collection byte strings (same dimension and vector type, disjoint
+/// namespaces) into one collection named `name`.
+#[wasm_bindgen(js_name = mergeCollections)]
+pub fn merge_collections(name: &str, parts: js_sys::Array) -> Result<js_sys::Uint8Array, JsValue> {
+    let parts: Vec<Vec<u8>> = parts.iter().map(|p| js_sys::Uint8Array::new(&p).to_vec()).collect();
+    let out = crate::collection::merge(name, &parts).map_err(|e| to_js_error(&e))?;
+    Ok(js_sys::Uint8Array::from(out.as_slice()))
+}
+
+/// Splits collection bytes into `[namespace, bytes]` pairs, one collection
+/// per namespace.
+#[wasm_bindgen(js_name = splitCollection)]
+pub fn split_collection(bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
+    let parts = crate::collection::split(bytes).map_err(|e| to_js_error(&e))?;
+    Ok(parts
+        .into_iter()
+        .map(|(ns, b)| -> JsValue {
+            let pair = js_sys::Array::new();
+            pair.push(&JsValue::from_str(&ns));
+            pair.push(&js_sys::Uint8Array::from(b.as_slice()));
+            pair.into()
+        })
+        .collect())
+}
+
 /// A database handle. All methods take and return JSON strings.
 #[wasm_bindgen]
 pub struct Engine {
@@ -264,6 +289,17 @@ impl Engine {
         future_to_promise(async move {
             let out = db.import_collection(&name, bytes).await.map_err(|e| to_js_error(&e))?;
             Ok(json_out(&out))
+        })
+    }
+
+    /// Upserts every record of collection bytes into existing index
+    /// `index`; resolves to the number of records.
+    #[wasm_bindgen(js_name = restoreInto)]
+    pub fn restore_into(&self, index: String, bytes: Vec<u8>) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let n = db.restore_into(&index, &bytes).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::from_f64(n as f64))
         })
     }
 
