@@ -95,7 +95,8 @@ export function inkToVector(ink, width, height, threshold = 0.05) {
     }
   }
 
-  // Centre of mass of the box, moved to the frame's centre.
+  // Centre of mass of the box, moved to the frame's centre: as in MNIST, the
+  // centre of mass in pixel-index coordinates lands on index 14 (rounded).
   let m = 0, cx = 0, cy = 0;
   for (let y = 0; y < th; y++) {
     for (let x = 0; x < tw; x++) {
@@ -105,8 +106,8 @@ export function inkToVector(ink, width, height, threshold = 0.05) {
       cy += v * y;
     }
   }
-  const ox = Math.round(SIDE / 2 - (m ? cx / m : tw / 2) - 0.5);
-  const oy = Math.round(SIDE / 2 - (m ? cy / m : th / 2) - 0.5);
+  const ox = Math.round(SIDE / 2 - (m ? cx / m : tw / 2));
+  const oy = Math.round(SIDE / 2 - (m ? cy / m : th / 2));
   const dx = Math.min(SIDE - tw, Math.max(0, ox));
   const dy = Math.min(SIDE - th, Math.max(0, oy));
   const out = new Array(PIXELS).fill(0);
