@@ -52,6 +52,12 @@ export async function launchProfile({ viewport = { width: 1440, height: 900 }, a
   };
 }
 
+/** A browser whose every `newContext()` starts with empty storage (incognito-like). */
+export async function launchBrowser() {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (apt-get install chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs() });
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
