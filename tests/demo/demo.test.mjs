@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startServer } from '../../www/serve.mjs';
 import { buildData, DATA_FILE } from '../../www/build-data.mjs';
 import { parseDigits, squaredDistance, SEED } from '../../www/digits.js';
-import { launchProfile, screenshot } from './chromium.mjs';
+import { launchProfile, screenshot, repoRoot } from './chromium.mjs';
 import {
   STROKES, waitReady, draw, drawAndSearch, afterResults, readResults, tenantCounts, statsCounts, switchTenant, waitToast,
 } from './page.mjs';
@@ -30,6 +30,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'conifer-demo-test-'));
 const shared = {};
 
 before(async () => {
+  assert.ok(fs.existsSync(path.join(repoRoot, 'pkg', 'wasm', 'conifer_bg.wasm')), 'pkg/ is not built: run make pkg');
   buildData({ log: () => {} });
   digits = parseDigits(fs.readFileSync(DATA_FILE));
   server = await startServer({ port: 0 });
