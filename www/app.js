@@ -113,7 +113,7 @@ async function openDatabase() {
     await pc.listIndexes();
     return { pc, storage: { kind: 'indexeddb', reason: '', detail: `IndexedDB database conifer-db:${DB_NAME}` } };
   } catch (e) {
-    const unsupported = e?.name === 'PineconeArgumentError' && /storage|indexeddb/i.test(e.message ?? '');
+    const unsupported = e instanceof conifer.PineconeArgumentError && /storage|indexeddb/i.test(e.message ?? '');
     const pc = new Pinecone({ storage: 'memory' });
     await pc.listIndexes();
     return {
