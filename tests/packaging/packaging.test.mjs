@@ -25,19 +25,6 @@ const fixtures = path.join(repoRoot, 'tests', 'packaging', 'fixtures');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'conifer-packaging-'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/**
- * Package defects found by these checks whose fix is outside tests/ (src/js,
- * the package layout). Their checks run and print as TODO, failing or not,
- * until the fix lands; then delete the entry and the `todo` option.
- */
-const KNOWN = {
-  minifiedNames:
-    'src/js/errors.js sets name = new.target.name, which a minifier renames (Vite build: "X"); name each class explicitly',
-  vitePrebundle:
-    'README.md: Vite\'s dev server needs optimizeDeps: { exclude: ["conifer-db"] } (pre-bundling moves index.js away from its wasm)',
-  buildNotes: 'pkg/README.build.md ships in the tarball (npm always packs README*): move the note out of pkg/',
-};
-
 let tarball;
 let packed;
 let browser;
@@ -143,7 +130,7 @@ test('the tarball holds the entry points of every condition and nothing else', a
   for (const t of targets) assert.ok(files.includes(t.replace(/^\.\//, '')), `${t} (named in package.json) is in the tarball`);
   const belongs = /^(package\.json|README\.md|[\w-]+\.js|[\w-]+\.d\.ts|wasm\/conifer(\.js|\.d\.ts|_bg\.wasm|_bg\.wasm\.d\.ts))$/;
   for (const f of files) if (f !== 'README.build.md') assert.match(f, belongs, `${f} belongs in the package`);
-  await t.test('no build notes shipped', { todo: KNOWN.buildNotes }, () => assert.ok(!files.includes('README.build.md'), 'README.build.md is in the tarball'));
+  await t.test('no build notes shipped', () => assert.ok(!files.includes('README.build.md'), 'README.build.md is in the tarball'));
   const wasm = packed.files.find((f) => f.path === 'wasm/conifer_bg.wasm');
   assert.ok(wasm.size > 100_000 && wasm.size < 4_000_000, `wasm is ${wasm.size} bytes`);
   assert.equal(packed.name, 'conifer-db');
@@ -189,7 +176,7 @@ test('Vite app: production build served statically', async (t) => {
   try {
     const result = await probePage(srv.url, 'vite build');
     checkProbe(result, 'vite build');
-    await t.test('error names survive minification', { todo: KNOWN.minifiedNames }, () => checkErrorName(result, 'vite build'));
+    await t.test('error names survive minification', () => checkErrorName(result, 'vite build'));
   } finally {
     await srv.close();
   }
@@ -228,7 +215,7 @@ async function viteDev(name, optimizeDeps) {
 test('Vite app: dev server with optimizeDeps.exclude: ["conifer-db"]', async (t) => {
   await viteDev('vite-dev', { exclude: ['conifer-db'] });
   const readme = fs.readFileSync(path.join(pkgDir, 'README.md'), 'utf8');
-  await t.test('the package README tells Vite users to exclude it from pre-bundling', { todo: KNOWN.vitePrebundle }, () =>
+  await t.test('the package README tells Vite users to exclude it from pre-bundling', () =>
     assert.match(readme, /optimizeDeps[\s\S]{0,80}exclude[\s\S]{0,40}conifer-db/),
   );
 });
