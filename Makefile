@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 NODE_TEST := node --test --test-reporter=spec
 
-.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js bench clean
+.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser bench bench-idb clean
 
 all: pkg
 
@@ -21,7 +21,7 @@ demo: pkg
 	node www/walkthrough.mjs
 
 # Every test layer. Large-data checks run on release builds.
-test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js
+test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js test-browser
 	@echo "make test: all layers passed"
 
 test-native:
@@ -39,8 +39,17 @@ test-wasm-browser:
 test-js:
 	$(NODE_TEST) tests/js/
 
+# Playwright (playwright-core + /usr/bin/chromium): reload, two tabs, quota,
+# corruption, and the crash test (50 renderer kills, about a minute).
+test-browser: pkg
+	$(NODE_TEST) tests/browser/
+
 bench: pkg
 	node benches/exact.mjs
+
+# IndexedDB figures in headless Chromium -> bench-results/idb.json, docs/bench-idb.md
+bench-idb: pkg
+	node benches/idb.mjs
 
 clean:
 	cargo clean

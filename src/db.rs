@@ -132,6 +132,12 @@ pub struct Database<S: Storage> {
     /// A failed commit asked for the catalog to be re-read (coalesces the
     /// reloads of every batch of one failed transaction).
     reload_wanted: Cell<bool>,
+    /// Calls of `evict_over_budget` to skip before the next full scan. The
+    /// scan walks every namespace of every index, so running it on every
+    /// call made creating N namespaces cost O(N^2) (100,000 namespaces took
+    /// many minutes); it now runs about every `loaded / 64` calls, so the
+    /// budget can be overshot by the growth of that many calls at most.
+    evict_skip: Cell<usize>,
 }
 
 fn blob_json<T: Serialize>(kind: [u8; 4], v: &T) -> Vec<u8> {
@@ -162,6 +168,7 @@ impl<S: Storage> Database<S> {
             defer_compaction: Cell::new(false),
             compaction_due: RefCell::new(Vec::new()),
             reload_wanted: Cell::new(false),
+            evict_skip: Cell::new(0),
         };
         db.reload_catalog().await?;
         Ok(db)
@@ -641,6 +648,10 @@ impl<S: Storage> Database<S> {
     }
 
     fn evict_over_budget(&self, keep_index: &str, keep_ns: &str) {
+        if self.evict_skip.get() > 0 {
+            self.evict_skip.set(self.evict_skip.get() - 1);
+            return;
+        }
         let mut engine = self.engine.borrow_mut();
         let mut loaded: Vec<(u64, String, String, usize)> = Vec::new();
         let mut total = 0usize;
@@ -654,6 +665,7 @@ impl<S: Storage> Database<S> {
                 }
             }
         }
+        self.evict_skip.set(loaded.len() / 64);
         // A store that keeps nothing cannot give an evicted namespace back.
         if total <= self.options.memory_budget || !self.storage.persistent() {
             return;

@@ -28,12 +28,16 @@ export class Tabs {
     this._name = name;
     this._locks = globalThis.navigator?.locks ?? null;
     this._open = null; // the burst currently admitting writes
+    this._inflight = 0; // writes of this tab not yet settled
+    this._noticed = false; // a notice arrived while writes were in flight
     this._sync = Promise.resolve();
     this._channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : null;
     if (this._channel) {
       this._channel.onmessage = () => {
-        // While a burst of ours is open the next grant catches up anyway.
-        if (!this._open) this.catchUp().catch(() => {});
+        // Catch up between our writes only: the engine's in-memory
+        // manifests run ahead of storage while our writes are in flight.
+        if (this._inflight > 0) this._noticed = true;
+        else this.catchUp().catch(() => {});
       };
     }
   }
@@ -47,6 +51,18 @@ export class Tabs {
 
   /** Runs `fn` (a write) as the one writer of the database. */
   async write(fn) {
+    this._inflight++;
+    try {
+      return await this._write(fn);
+    } finally {
+      if (--this._inflight === 0 && this._noticed) {
+        this._noticed = false;
+        this.catchUp().catch(() => {});
+      }
+    }
+  }
+
+  async _write(fn) {
     if (!this._locks) {
       try {
         return await fn();
