@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 NODE_TEST := node --test --test-reporter=spec
 
-.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-worker test-demo test-packaging bench bench-crossover clean
+.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb clean
 
 all: pkg
 
@@ -25,7 +25,7 @@ demo: pkg
 	node www/serve.mjs --worker
 
 # Every test layer. Large-data checks run on release builds.
-test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js test-worker test-demo test-packaging
+test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js test-browser test-worker test-demo test-packaging
 	@echo "make test: all layers passed"
 
 test-native:
@@ -70,6 +70,15 @@ bench: pkg
 
 bench-crossover: pkg
 	node benches/crossover.mjs
+
+# Playwright (playwright-core + /usr/bin/chromium): reload, two tabs, quota,
+# corruption, and the crash test (50 renderer kills, about a minute).
+test-browser: pkg
+	$(NODE_TEST) tests/browser/
+
+# IndexedDB figures in headless Chromium -> bench-results/idb.json, docs/bench-idb.md
+bench-idb: pkg
+	node benches/idb.mjs
 
 clean:
 	cargo clean
