@@ -94,6 +94,14 @@ struct Manifest {
     base_seq: u64,
     #[serde(default)]
     schema: Option<Vec<String>>,
+    /// Segments `base_seq..snapshot_end` are the last compaction's snapshot;
+    /// when `graph` is set, `["graph", index, ns]` holds the HNSW graph of
+    /// exactly that snapshot (records in order = slots `0..n`), so loading
+    /// installs it instead of rebuilding and applies later segments to it.
+    #[serde(default)]
+    snapshot_end: u64,
+    #[serde(default)]
+    graph: bool,
 }
 
 /// Options for [`Database::open`].
@@ -479,13 +487,15 @@ impl<S: Storage> Database<S> {
         // in-memory one (reads wait for queued writes).
         let mkey = key!["manifest", index, ns];
         let mut tries = 0;
-        let (stored, segs) = loop {
+        let gkey = key!["graph", index, ns];
+        let (stored, segs, graph) = loop {
             let before = self.storage.get(&mkey).await?;
             let segs = self.storage.scan(&key!["seg", index, ns]).await?;
+            let graph = self.storage.get(&gkey).await?;
             let after = self.storage.get(&mkey).await?;
             tries += 1;
             if before == after || tries >= 5 {
-                break (after, segs);
+                break (after, segs, graph);
             }
         };
         let k = (index.to_string(), ns.to_string());
@@ -504,6 +514,10 @@ impl<S: Storage> Database<S> {
         self.manifests.borrow_mut().insert(k, manifest.clone());
         let mut namespace = self.engine.borrow().index(index)?.new_namespace();
         let dim = namespace.dim() as u32;
+        namespace.begin_load();
+        // The stored graph applies once the snapshot's segments are in.
+        let mut graph = graph.filter(|_| manifest.graph && manifest.snapshot_end > manifest.base_seq);
+        let mut graph_installed = false;
         for (k, bytes) in &segs {
             let seq = match k.get(3) {
                 Some(Part::Int(s)) => *s,
@@ -512,6 +526,11 @@ impl<S: Storage> Database<S> {
             // Segments at or past next_seq were never committed by a manifest.
             if seq >= manifest.next_seq || seq < manifest.base_seq {
                 continue;
+            }
+            if seq >= manifest.snapshot_end {
+                if let Some(g) = graph.take() {
+                    graph_installed = namespace.install_graph(&g);
+                }
             }
             let (seg, seg_dim) = codec::decode_segment(bytes)
                 .map_err(|e| Error::Corrupt(format!("namespace '{ns}' of index '{index}': {e}")))?;
@@ -522,7 +541,14 @@ impl<S: Storage> Database<S> {
             }
             apply_segment(&mut namespace, seg);
         }
-        let needs_compaction = manifest.next_seq.saturating_sub(manifest.base_seq) > COMPACT_AFTER_SEGMENTS;
+        if let Some(g) = graph.take() {
+            graph_installed = namespace.install_graph(&g);
+        }
+        namespace.finish_load();
+        // Compact when the log is long, or when a graph had to be built
+        // because none was stored (so the next load does not build it again).
+        let needs_compaction = manifest.next_seq.saturating_sub(manifest.base_seq) > COMPACT_AFTER_SEGMENTS
+            || (namespace.has_graph() && !graph_installed);
         self.engine.borrow_mut().install_namespace(index, ns, namespace, manifest.schema.clone())?;
         if needs_compaction {
             if self.defer_compaction.get() {
@@ -690,13 +716,20 @@ impl<S: Storage> Database<S> {
                 ops.push(Op::Put(key!["seg", index, ns, seq], codec::encode_segment(&seg, dim)));
                 seq += 1;
             }
+            let graph = n.graph_snapshot();
             let m = Manifest {
                 count: n.len(),
                 bytes: n.size_bytes(),
                 next_seq: seq,
                 base_seq: base,
                 schema: schema.clone(),
+                snapshot_end: seq,
+                graph: graph.is_some(),
             };
+            match graph {
+                Some(g) => ops.push(Op::Put(key!["graph", index, ns], g)),
+                None => ops.push(Op::Delete(key!["graph", index, ns])),
+            }
             ops.push(Op::Put(key!["manifest", index, ns], blob_json(KIND_MANIFEST, &m)));
             (ops, m)
         };
@@ -815,12 +848,14 @@ impl<S: Storage> Database<S> {
                     Op::Delete(key!["index", name.as_str()]),
                     Op::DeletePrefix(key!["manifest", name.as_str()]),
                     Op::DeletePrefix(key!["seg", name.as_str()]),
+                    Op::DeletePrefix(key!["graph", name.as_str()]),
                 ],
                 ManifestUpdate::RemoveIndex(name.clone()),
             ),
             Change::DropNamespace { index, namespace } => (
                 vec![
                     Op::DeletePrefix(key!["seg", index.as_str(), namespace.as_str()]),
+                    Op::Delete(key!["graph", index.as_str(), namespace.as_str()]),
                     Op::Delete(key!["manifest", index.as_str(), namespace.as_str()]),
                 ],
                 ManifestUpdate::Remove((index.clone(), namespace.clone())),
