@@ -33,8 +33,9 @@ test-release:
 test-wasm-node:
 	cargo test --quiet --target wasm32-unknown-unknown --test wasm_node
 
+# No --quiet: cargo passes it on to wasm-bindgen-test-runner 0.2.130, which rejects it.
 test-wasm-browser:
-	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --quiet --target wasm32-unknown-unknown --test wasm_browser
+	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --target wasm32-unknown-unknown --test wasm_browser
 
 test-js:
 	$(NODE_TEST) tests/js/
