@@ -39,8 +39,9 @@ test-release:
 test-wasm-node:
 	cargo test --target wasm32-unknown-unknown --lib --test wasm_node
 
+# No --quiet: cargo passes it on to wasm-bindgen-test-runner 0.2.130, which rejects it.
 test-wasm-browser:
-	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --target wasm32-unknown-unknown --test wasm_chromium
+	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --target wasm32-unknown-unknown --test wasm_chromium --test wasm_browser
 
 test-js:
 	$(NODE_TEST) tests/js/

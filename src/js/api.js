@@ -1,7 +1,8 @@
 // The Pinecone-shaped JS API over the wasm engine. This file holds argument
 // handling only (both TS call shapes, client-side checks with the TS
-// client's messages, camelCase <-> wire conversion); every rule about data
-// lives in the Rust engine.
+// client's messages, camelCase <-> wire conversion) plus routing writes
+// through the cross-tab write lock of IndexedDB databases (tabs.js); every
+// rule about data lives in the Rust engine.
 
 import { Engine, buildInfo as wasmBuildInfo, runStorageConformance as wasmConformance } from './wasm/conifer.js';
 import { rethrow, argError, PineconeConflictError } from './errors.js';
