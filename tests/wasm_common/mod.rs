@@ -26,7 +26,7 @@ fn parse(v: JsValue) -> Value {
 }
 
 async fn engine() -> Engine {
-    let e = ok(Engine::open("memory".into(), JsValue::UNDEFINED, 0.0, String::new())).await;
+    let e = ok(Engine::open("memory".into(), JsValue::UNDEFINED, 0.0, String::new(), None, None)).await;
     // `Engine` is returned as a JS object wrapping the Rust value.
     wasm_bindgen::convert::TryFromJsValue::try_from_js_value(e).ok().expect("an Engine")
 }
