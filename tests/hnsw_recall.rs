@@ -311,6 +311,7 @@ fn recall_after_deleting_20_percent_and_inserting() {
     }
     let ins_s = t.elapsed().as_secs_f64();
     g.check().expect("invariants after churn");
+    g.check_reachable().expect("every node reachable after churn");
     assert_eq!(g.len(), N_BASE - N_BASE / 5 + N_EXTRA);
     let live = |s: u32| !dead[s as usize];
     let ef = HnswParams::default().ef_search;

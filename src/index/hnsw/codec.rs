@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! header   magic  "CNFRHNSW"                     8 bytes
-//!          version u16 (= 1), flags u16 (= 0)     4
+//!          version u16 (= 2), flags u16 (= 0)     4
 //!          m u32, ef_construction u32,
 //!          ef_search u32                         12
 //!          seed u64, rng state u64               16
@@ -12,32 +12,44 @@
 //!          nodes u32 (present among them)         4
 //! records  one per slot 0..slots, in slot order:
 //!          level u8 (0xFF = absent: nothing else)
+//!          parent u32 (0xFFFF_FFFF = none)        (version 2)
 //!          for each layer 0..=level:
 //!            count u16, then count x link u32
 //! trailer  crc32 u32 of every byte before it      4
 //! ```
 //!
+//! `parent` is the node's parent in the layer-0 spanning tree that keeps
+//! every node reachable (see the module docs of [`Hnsw`]); storing it makes
+//! a decoded graph evolve exactly as the encoded one would. Version 1 (no
+//! parents) still decodes: the tree is rebuilt from the entry.
+//!
 //! Incremental persistence: a node record is self-contained (its slot is its
-//! key, its level and adjacency lists follow), so a later format can store
-//! the header as one small record and each node record under its slot key,
-//! rewriting only the nodes an operation touched (an insert changes the new
-//! node and the lists it linked back into; a removal changes its
-//! in-neighbours), each with its own checksum. `encode_node` is that record.
+//! key, its level, parent and adjacency lists follow), so a later format can
+//! store the header as one small record and each node record under its slot
+//! key, rewriting only the nodes an operation touched (an insert changes the
+//! new node, the lists it linked back into and, when it becomes the entry,
+//! the old entry's parent; a removal changes its in-neighbours and the
+//! parents of the nodes it re-parents), each with its own checksum.
+//! `encode_node` is that record.
 //!
 //! Decoding bounds every allocation by the bytes remaining: each slot record
 //! is at least one byte, so the slot tables are sized only after checking
-//! `slots <= remaining bytes` (at most `(2m + 1) * 4 + 25` bytes of tables per
+//! `slots <= remaining bytes` (at most `(2m + 1) * 4 + 31` bytes of tables per
 //! input byte, the in-memory size of a slot), each list's length is checked
 //! before it is read, and a node's upper table is allocated only after its
-//! level byte, which bounds it by `MAX_LEVEL`. The decoded graph is then checked against every invariant of the
-//! module ([`Hnsw::check`]).
+//! level byte, which bounds it by `MAX_LEVEL`. The decoded graph is then
+//! checked against every invariant of the module ([`Hnsw::check`]) and its
+//! tree for consistency (`Hnsw::check_tree`; a tree that leaves nodes
+//! unreachable is accepted, and they are reconnected by the next update).
 
-use super::{Hnsw, HnswParams, Visited, ABSENT, MAX_LEVEL};
+use super::{Hnsw, HnswParams, Visited, ABSENT, MAX_LEVEL, NO_PARENT};
 use crate::error::{Error, Result};
 use std::cell::RefCell;
 
 const MAGIC: &[u8; 8] = b"CNFRHNSW";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
+/// The format before parents were stored; still decoded.
+const VERSION_1: u16 = 1;
 const HEADER_BYTES: usize = 8 + 4 + 12 + 16 + 12;
 const NO_ENTRY: u32 = u32::MAX;
 
@@ -71,8 +83,8 @@ impl Hnsw {
         out
     }
 
-    /// The record of one slot: its level byte (0xFF if absent) and its
-    /// adjacency lists, as laid out in the full encoding.
+    /// The record of one slot: its level byte (0xFF if absent), its parent
+    /// and its adjacency lists, as laid out in the full encoding.
     pub fn encode_node(&self, slot: u32) -> Vec<u8> {
         let mut out = Vec::new();
         self.encode_node_into(slot, &mut out);
@@ -85,6 +97,8 @@ impl Hnsw {
         if level == ABSENT {
             return;
         }
+        let parent = self.parent.get(slot as usize).copied().unwrap_or(NO_PARENT);
+        out.extend_from_slice(&parent.to_le_bytes());
         for l in 0..=level {
             let links = self.links(slot, l);
             // Lists hold at most 2 * MAX_M = 256 links, so u16 always fits.
@@ -111,7 +125,7 @@ impl Hnsw {
             return Err(corrupt("bad magic"));
         }
         let version = r.u16()?;
-        if version != VERSION {
+        if version != VERSION && version != VERSION_1 {
             return Err(corrupt(&format!("unsupported version {version}")));
         }
         if r.u16()? != 0 {
@@ -143,6 +157,9 @@ impl Hnsw {
             entry: (entry != NO_ENTRY).then_some(entry),
             max_level: 0,
             len: 0,
+            parent: vec![NO_PARENT; slots],
+            kids: vec![0; slots],
+            orphans: false,
             rng,
             visited: RefCell::new(Visited::default()),
         };
@@ -158,6 +175,9 @@ impl Hnsw {
             g.upper[s] = vec![0; level as usize * (m + 1)];
             g.len += 1;
             g.max_level = g.max_level.max(level);
+            if version != VERSION_1 {
+                g.parent[s] = r.u32()?;
+            }
             for l in 0..=level {
                 let count = r.u16()? as usize;
                 if count > g.cap(l) {
@@ -178,6 +198,12 @@ impl Hnsw {
             return Err(corrupt("node count mismatch"));
         }
         g.check()?;
+        if version == VERSION_1 {
+            g.rebuild_parents();
+        } else {
+            g.recount_kids();
+            g.orphans = !g.check_tree()?;
+        }
         Ok(g)
     }
 }

@@ -363,7 +363,7 @@ fn decode_rejects_corrupt_input_without_panicking() {
     // parser or by `check`.
     let body = &bytes[..bytes.len() - 4];
     let mut b = body.to_vec();
-    b[8] = 2; // version 2
+    b[8] = 3; // version 3
     assert!(Hnsw::decode(&with_crc(b)).is_err());
     let mut b = body.to_vec();
     b[12..16].copy_from_slice(&1u32.to_le_bytes()); // m = 1
@@ -375,9 +375,9 @@ fn decode_rejects_corrupt_input_without_panicking() {
     b[44..48].copy_from_slice(&7_000u32.to_le_bytes()); // entry out of range
     assert!(Hnsw::decode(&with_crc(b)).is_err());
     // A link to a slot that is not a node: the first record is slot 0 with
-    // `level`, `count`, then its first link.
+    // `level`, `parent`, `count`, then its first link.
     let mut b = body.to_vec();
-    let first_link = HEADER + 1 + 2;
+    let first_link = HEADER + 1 + 4 + 2;
     b[first_link..first_link + 4].copy_from_slice(&119_999u32.to_le_bytes());
     assert!(Hnsw::decode(&with_crc(b)).is_err());
     let mut b = body.to_vec();
@@ -391,6 +391,13 @@ fn decode_rejects_corrupt_input_without_panicking() {
     assert!(Hnsw::decode(&with_crc(b)).is_err());
     let mut b = body.to_vec();
     b[first_link..first_link + 4].copy_from_slice(&0u32.to_le_bytes()); // self link
+    assert!(Hnsw::decode(&with_crc(b)).is_err());
+    // A parent that does not link the node.
+    let parent = HEADER + 1;
+    let p0 = u32::from_le_bytes(body[parent..parent + 4].try_into().unwrap());
+    let mut b = body.to_vec();
+    let stranger = (0..120).find(|&x| x != 0 && x != p0 && !g.links(x, 0).contains(&0)).unwrap();
+    b[parent..parent + 4].copy_from_slice(&stranger.to_le_bytes());
     assert!(Hnsw::decode(&with_crc(b)).is_err());
     assert!(Hnsw::decode(&[]).is_err());
     assert!(Hnsw::decode(&with_crc(b"CNFRHNSW".to_vec())).is_err());
@@ -426,12 +433,17 @@ fn a_store_smaller_than_the_graph_degrades_without_panicking() {
     g.insert(50, &small);
     g.remove(60, &small);
     g.check().expect("invariants");
+    // Nodes the store cannot address may be left unreachable, but the tree
+    // stays consistent and the graph still round-trips.
+    g.check_tree().expect("tree consistent");
+    Hnsw::decode(&g.encode()).expect("decodes");
     // A store too small for even the entry point: nothing found, inserts stay valid.
     let tiny = arena(&data[..1], Metric::Cosine);
     let mut g = build(&v, 1..300, small_params());
     assert!(g.search(&tiny.prepare(&queries[0]), 10, 32, &tiny, &|_| true).is_empty());
     g.insert(0, &tiny);
     g.check().expect("invariants");
+    g.check_tree().expect("tree consistent");
     assert!(g.contains(0));
 }
 
@@ -463,4 +475,138 @@ fn levels_follow_the_geometric_law() {
     // P(level >= 1) = 1/m = 0.25.
     let p = above as f64 / n as f64;
     assert!((p - 0.25).abs() < 0.01, "{p}");
+}
+
+/// Every node has at most `max_children` tree links.
+fn assert_tree_links_within_limit(g: &Hnsw) {
+    for s in 0..g.levels.len() as u32 {
+        assert!(g.children(s) <= g.max_children(), "node {s} has {} tree links", g.children(s));
+    }
+}
+
+#[test]
+fn churn_on_a_small_graph_keeps_every_node_reachable() {
+    // The shape of the original failure: 4-d euclidean, 40 slots reused
+    // through inserts, replacements and removals. A removal repair used to
+    // drop the only link to a node, and an exhaustive search started only
+    // from the greedy descent's end could miss nodes it does not reach.
+    for (metric, seed) in [(Metric::Euclidean, 7), (Metric::Cosine, 8), (Metric::DotProduct, 9)] {
+        let mut r = Rng(seed);
+        let mut v = Vectors::new(4, metric);
+        let mut g = Hnsw::new(HnswParams { ef_search: 400, ..HnswParams::default() }).unwrap();
+        for step in 0..2000 {
+            let slot = r.below(40) as u32;
+            if r.below(3) < 2 {
+                let x: Vec<f32> = (0..4).map(|_| r.unit() * 8.0 - 4.0).collect();
+                v.set(slot, &x);
+                g.insert(slot, &v);
+            } else {
+                g.remove(slot, &v);
+            }
+            if let Err(e) = g.check().and_then(|()| g.check_reachable()) {
+                panic!("{metric:?} step {step}: {e}");
+            }
+            assert_tree_links_within_limit(&g);
+            let qx: Vec<f32> = (0..4).map(|_| r.unit() * 8.0 - 4.0).collect();
+            let q = v.prepare(&qx);
+            let got = g.search(&q, 1, 400, &v, &|_| true);
+            let want = g.search_exact(&q, 1, &v, &|_| true);
+            let (got, want) = (got.first().map(|x| x.1), want.first().map(|x| x.1));
+            assert_eq!(got, want, "{metric:?} step {step}");
+        }
+    }
+}
+
+#[test]
+fn a_cut_off_node_is_detected_and_reconnected_by_the_next_update() {
+    let (data, _) = clustered(300, 0, 8, 21);
+    let v = arena(&data, Metric::Euclidean);
+    let mut g = build(&v, 0..299, small_params());
+    g.check_reachable().expect("reachable after build");
+    // Cut a node off, as graphs written before the tree could be.
+    let z = (0..299u32).find(|&s| Some(s) != g.entry).unwrap();
+    for y in 0..299u32 {
+        let links: Vec<u32> = g.links(y, 0).iter().copied().filter(|&x| x != z).collect();
+        g.set_links(y, 0, &links);
+    }
+    assert!(g.orphans && g.parent[z as usize] == NO_PARENT);
+    g.check().expect("still structurally valid");
+    assert!(g.check_reachable().is_err());
+    // Decoding accepts it and flags it; the next update reconnects it.
+    let mut d = Hnsw::decode(&g.encode()).expect("decode");
+    assert!(d.orphans);
+    assert!(d.check_reachable().is_err());
+    d.insert(299, &v);
+    d.check_reachable().expect("reconnected");
+    let q = v.prepare(&data[z as usize]);
+    assert_eq!(d.search(&q, 1, 1000, &v, &|_| true)[0].0, z);
+}
+
+/// The version-1 encoding of a version-2 graph (no parents).
+fn to_version_1(bytes: &[u8]) -> Vec<u8> {
+    let body = &bytes[..bytes.len() - 4];
+    let mut out = body[..HEADER].to_vec();
+    out[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let slots = u32::from_le_bytes([body[44], body[45], body[46], body[47]]) as usize;
+    let mut i = HEADER;
+    for _ in 0..slots {
+        let level = body[i];
+        out.push(level);
+        i += 1;
+        if level == ABSENT {
+            continue;
+        }
+        i += 4; // parent
+        for _ in 0..=level {
+            let count = u16::from_le_bytes([body[i], body[i + 1]]) as usize;
+            out.extend_from_slice(&body[i..i + 2 + 4 * count]);
+            i += 2 + 4 * count;
+        }
+    }
+    assert_eq!(i, body.len());
+    with_crc(out)
+}
+
+#[test]
+fn version_1_graphs_decode_with_a_rebuilt_tree() {
+    let (data, queries) = clustered(500, 5, 8, 22);
+    let v = arena(&data, Metric::Cosine);
+    let mut g = build(&v, 0..500, small_params());
+    for s in (0..500).step_by(9) {
+        g.remove(s, &v);
+    }
+    let d = Hnsw::decode(&to_version_1(&g.encode())).expect("decode version 1");
+    d.check_reachable().expect("tree rebuilt");
+    assert!(!d.orphans);
+    for q in &queries {
+        let q = v.prepare(q);
+        assert_eq!(d.search(&q, 10, 32, &v, &|_| true), g.search(&q, 10, 32, &v, &|_| true));
+    }
+}
+
+#[test]
+fn a_decoded_graph_evolves_exactly_like_the_original() {
+    let (data, _) = clustered(600, 0, 8, 12);
+    let v = arena(&data, Metric::Cosine);
+    let mut g = build(&v, 0..600, small_params());
+    for s in (0..600).step_by(7) {
+        g.remove(s, &v);
+    }
+    let (mut a, mut b) = (g.clone(), Hnsw::decode(&g.encode()).expect("decode"));
+    let mut r = Rng(5);
+    for _ in 0..600 {
+        let s = r.below(600) as u32;
+        if r.below(3) == 0 {
+            a.remove(s, &v);
+            b.remove(s, &v);
+        } else {
+            a.insert(s, &v);
+            b.insert(s, &v);
+        }
+    }
+    assert_eq!(a.encode(), b.encode());
+    a.check_reachable().expect("reachable");
+    // Renumbering (namespace snapshots) keeps the tree too.
+    let map: Vec<u32> = (0..600).collect();
+    assert_eq!(a.remap(&map).encode(), a.encode());
 }
