@@ -467,10 +467,11 @@ impl Namespace {
                 (Some(codes), false) => g.search_rescored(req.vector, req.top_k, ef, codes, &self.vectors, accept),
                 (None, false) => g.search(&q, req.top_k, ef, &self.vectors, accept),
             };
-            // Completeness: a graph can leave a few nodes unreachable (notably
-            // under dotproduct, which is not a metric). If it came back short
-            // of topK, the exact scan below decides instead, so a query
-            // returns topK results whenever that many records match.
+            // Completeness safety net: the graph keeps every node reachable
+            // (a layer-0 spanning tree), but an approximate filtered walk can
+            // still come back short of topK; then the exact scan below
+            // decides, so a query returns topK results whenever that many
+            // records match.
             let wanted = match req.filter {
                 None => req.top_k.min(self.len()),
                 Some(_) => req.top_k,

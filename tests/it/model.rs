@@ -222,13 +222,11 @@ fn model_flat_all_metrics() {
 }
 
 /// Through the graph with ef larger than any namespace here, so the search
-/// is exhaustive over reachable nodes and must equal the model exactly.
-/// Dotproduct is left to the flat run and to the recall tests: inner product
-/// is not a metric and its graph may leave nodes unreachable (the engine then
-/// falls back to the exact scan only when results come back short).
+/// is exhaustive (the graph keeps every node reachable, see `Hnsw`) and must
+/// equal the model exactly, for every metric.
 #[test]
 fn model_through_the_graph() {
-    for (i, metric) in ["cosine", "euclidean"].iter().enumerate() {
+    for (i, metric) in ["cosine", "euclidean", "dotproduct"].iter().enumerate() {
         run(metric, "hnsw", 100 + i as u64, 1500);
     }
 }
