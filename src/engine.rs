@@ -40,7 +40,9 @@ pub enum Change {
 /// A namespace as the catalog knows it.
 #[derive(Debug, Clone)]
 pub enum NsEntry {
-    Loaded(Namespace),
+    /// Boxed: most of 100,000 namespaces are unloaded, and an unboxed
+    /// `Namespace` would make every entry ~600 bytes.
+    Loaded(Box<Namespace>),
     /// Known from its manifest; records still in storage.
     Unloaded { count: usize, bytes: usize },
 }
@@ -293,7 +295,7 @@ impl Engine {
         }
         if !idx.namespaces.contains_key(&ns_name) {
             let ns = idx.new_namespace();
-            idx.namespaces.insert(ns_name.clone(), NsState { entry: NsEntry::Loaded(ns), schema: None });
+            idx.namespaces.insert(ns_name.clone(), NsState { entry: NsEntry::Loaded(Box::new(ns)), schema: None });
         }
         let ns = idx.loaded_mut(&ns_name)?.ok_or_else(|| Error::Storage("namespace vanished".into()))?;
         ns.upsert(records.clone());
@@ -716,7 +718,7 @@ impl Engine {
             }
         };
         let ns = idx.new_namespace();
-        let st = NsState { entry: NsEntry::Loaded(ns), schema: schema.clone() };
+        let st = NsState { entry: NsEntry::Loaded(Box::new(ns)), schema: schema.clone() };
         let out = Self::namespace_json(&ns_name, &st);
         idx.namespaces.insert(ns_name.clone(), st);
         Ok((out, Change::CreateNamespace { index: index.to_string(), namespace: ns_name, schema }))
@@ -755,7 +757,7 @@ impl Engine {
         }
         if !idx.namespaces.contains_key(ns_name) {
             let ns = idx.new_namespace();
-            idx.namespaces.insert(ns_name.to_string(), NsState { entry: NsEntry::Loaded(ns), schema: None });
+            idx.namespaces.insert(ns_name.to_string(), NsState { entry: NsEntry::Loaded(Box::new(ns)), schema: None });
         }
         let ns = idx.loaded_mut(ns_name)?.ok_or_else(|| Error::Storage("namespace vanished".into()))?;
         ns.upsert(records.clone());
@@ -769,7 +771,7 @@ impl Engine {
     /// Installs a namespace read from storage (replacing an unloaded entry).
     pub fn install_namespace(&mut self, index: &str, ns: &str, namespace: Namespace, schema: Option<Vec<String>>) -> Result<()> {
         let idx = self.index_mut(index)?;
-        idx.namespaces.insert(ns.to_string(), NsState { entry: NsEntry::Loaded(namespace), schema });
+        idx.namespaces.insert(ns.to_string(), NsState { entry: NsEntry::Loaded(Box::new(namespace)), schema });
         Ok(())
     }
 

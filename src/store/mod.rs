@@ -37,7 +37,10 @@ pub type Key = Vec<Part>;
 /// Builds a key from parts: `key!["seg", index, ns, 3u64]`.
 #[macro_export]
 macro_rules! key {
-    ($($p:expr),* $(,)?) => { vec![$($crate::store::Part::from($p)),*] };
+    ($($p:expr),* $(,)?) => {{
+        let k: $crate::store::Key = ::std::vec::Vec::from([$($crate::store::Part::from($p)),*]);
+        k
+    }};
 }
 
 /// One write in an atomic batch.

@@ -40,7 +40,7 @@ fn js_err(context: &str, e: JsValue) -> Error {
         .unwrap_or_else(|| format!("{e:?}"));
     let quota = e
         .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.name()) == "QuotaExceededError")
+        .map(|e| e.name() == "QuotaExceededError")
         .unwrap_or(false);
     if quota {
         Error::QuotaExceeded(format!("Storage quota exceeded during {context}: {msg}"))

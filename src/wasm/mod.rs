@@ -211,13 +211,13 @@ impl Engine {
     #[wasm_bindgen(js_name = describeIndex)]
     pub fn describe_index(&self, name: &str, host_base: &str) -> Result<JsValue, JsValue> {
         let c = self.db.describe_index(name).map_err(|e| to_js_error(&e))?;
-        Ok(json_out(&c.model(&host_for(&host_base, &c.name))))
+        Ok(json_out(&c.model(&host_for(host_base, &c.name))))
     }
 
     #[wasm_bindgen(js_name = listIndexes)]
     pub fn list_indexes(&self, host_base: &str) -> JsValue {
         let list: Vec<serde_json::Value> =
-            self.db.list_indexes().iter().map(|c| c.model(&host_for(&host_base, &c.name))).collect();
+            self.db.list_indexes().iter().map(|c| c.model(&host_for(host_base, &c.name))).collect();
         json_out(&serde_json::json!({ "indexes": list }))
     }
 

@@ -28,7 +28,10 @@ fn parse(v: JsValue) -> Value {
 async fn engine() -> Engine {
     let e = ok(Engine::open("memory".into(), JsValue::UNDEFINED, 0.0, String::new(), None, None)).await;
     // `Engine` is returned as a JS object wrapping the Rust value.
-    wasm_bindgen::convert::TryFromJsValue::try_from_js_value(e).ok().expect("an Engine")
+    match wasm_bindgen::convert::TryFromJsValue::try_from_js_value(e) {
+        Ok(engine) => engine,
+        Err(_) => panic!("Engine::open did not resolve to an Engine"),
+    }
 }
 
 async fn seeded(metric: &str) -> Engine {
@@ -109,5 +112,7 @@ async fn simd_kernels_agree_with_scalar_here() {
     let slow = conifer::distance::scalar::dot(&a, &b);
     let mag: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
     assert!((fast - slow).abs() <= 1e-5 * mag, "{fast} vs {slow}");
-    assert_eq!(cfg!(target_feature = "simd128"), true, "wasm tests build with +simd128");
+    // The build under test must be the SIMD128 one (.cargo/config.toml).
+    #[cfg(not(target_feature = "simd128"))]
+    compile_error!("wasm tests must build with +simd128");
 }
