@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 NODE_TEST := node --test --test-reporter=spec
 
-.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-worker bench bench-crossover clean
+.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb clean
 
 all: pkg
 
@@ -16,12 +16,16 @@ setup:
 pkg: setup
 	@scripts/build-pkg.sh
 
-# The main job: builds the package and runs the multitenancy walkthrough.
+# The main job: builds the package, runs the multitenancy walkthrough, then
+# serves the demo (http://127.0.0.1:8080/) and the local edge endpoint
+# (http://127.0.0.1:8787, Pinecone's REST API) until Ctrl-C.
 demo: pkg
 	node www/walkthrough.mjs
+	node www/build-data.mjs
+	node www/serve.mjs --worker
 
 # Every test layer. Large-data checks run on release builds.
-test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js test-worker
+test: setup test-native test-release test-wasm-node test-wasm-browser pkg test-js test-browser test-worker test-demo test-packaging
 	@echo "make test: all layers passed"
 
 test-native:
@@ -48,6 +52,14 @@ test-worker:
 	$(NODE_TEST) tests/worker/
 	PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
 
+# The demo driven by Playwright (headless Chromium), and the npm-pack tarball
+# used from a Vite app, a plain module page, a Node script and workerd.
+test-demo:
+	$(NODE_TEST) tests/demo/
+
+test-packaging:
+	$(NODE_TEST) tests/packaging/
+
 # The local edge endpoint (Pinecone REST API) on 127.0.0.1:$${PORT:-8787}.
 worker: pkg
 	node worker/dev.mjs
@@ -58,6 +70,15 @@ bench: pkg
 
 bench-crossover: pkg
 	node benches/crossover.mjs
+
+# Playwright (playwright-core + /usr/bin/chromium): reload, two tabs, quota,
+# corruption, and the crash test (50 renderer kills, about a minute).
+test-browser: pkg
+	$(NODE_TEST) tests/browser/
+
+# IndexedDB figures in headless Chromium -> bench-results/idb.json, docs/bench-idb.md
+bench-idb: pkg
+	node benches/idb.mjs
 
 clean:
 	cargo clean

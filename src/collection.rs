@@ -157,6 +157,47 @@ pub fn decode(bytes: &[u8]) -> Result<Collection> {
     Ok(Collection { header, namespaces })
 }
 
+/// Combines collections of the same source configuration (e.g. one per
+/// namespace, exported by separate workers) into one named `name`.
+pub fn merge(name: &str, parts: &[Vec<u8>]) -> Result<Vec<u8>> {
+    let mut header: Option<Header> = None;
+    let mut namespaces: Vec<(String, Vec<Record>)> = Vec::new();
+    for p in parts {
+        let c = decode(p)?;
+        match &header {
+            None => header = Some(c.header.clone()),
+            Some(h) if h.config.dimension != c.header.config.dimension || h.config.vector_type != c.header.config.vector_type => {
+                return Err(Error::invalid("Collections to merge must have the same dimension and vector type."));
+            }
+            Some(_) => {}
+        }
+        for (ns, recs) in c.namespaces {
+            if namespaces.iter().any(|(n, _)| *n == ns) {
+                return Err(Error::invalid(format!("Namespace '{ns}' appears in more than one collection to merge.")));
+            }
+            namespaces.push((ns, recs));
+        }
+    }
+    let mut header = header.ok_or_else(|| Error::invalid("Nothing to merge."))?;
+    header.name = name.to_string();
+    header.vector_count = namespaces.iter().map(|(_, r)| r.len() as u64).sum();
+    namespaces.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(encode(&header, &namespaces))
+}
+
+/// Splits a collection into one collection per namespace.
+pub fn split(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
+    let c = decode(bytes)?;
+    Ok(c.namespaces
+        .into_iter()
+        .map(|(ns, recs)| {
+            let header = Header { vector_count: recs.len() as u64, ..c.header.clone() };
+            let one = encode(&header, &[(ns.clone(), recs)]);
+            (ns, one)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +221,21 @@ mod tests {
         assert_eq!(c.header, h);
         assert_eq!(c.namespaces, ns);
         assert_eq!(decode_header(&bytes).unwrap(), h);
+    }
+
+    #[test]
+    fn split_and_merge_round_trip() {
+        let (h, ns) = sample();
+        let bytes = encode(&h, &ns);
+        let parts = split(&bytes).unwrap();
+        assert_eq!(parts.len(), 2);
+        let merged = merge("c", &parts.into_iter().map(|(_, b)| b).collect::<Vec<_>>()).unwrap();
+        let c = decode(&merged).unwrap();
+        let mut want = ns.clone();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(c.namespaces, want);
+        assert_eq!(c.header.vector_count, 3);
+        assert!(merge("x", &[bytes.clone(), bytes]).is_err(), "duplicate namespaces");
     }
 
     #[test]

@@ -556,8 +556,17 @@ impl IndexConfig {
             "status": {"ready": true, "state": "Ready"},
             "vector_type": self.vector_type,
         });
-        if let (Some(d), Some(o)) = (self.dimension, m.as_object_mut()) {
-            o.insert("dimension".into(), Json::from(d));
+        if let Some(o) = m.as_object_mut() {
+            if let Some(d) = self.dimension {
+                o.insert("dimension".into(), Json::from(d));
+            }
+            // Conifer's engine settings and pod capacity (ignored by
+            // Pinecone's SDKs, which skip unknown keys).
+            let mut c = serde_json::to_value(self.engine).unwrap_or(Json::Null);
+            if let (Some(cap), Some(co)) = (self.capacity(), c.as_object_mut()) {
+                co.insert("capacity".into(), Json::from(cap));
+            }
+            o.insert("conifer".into(), c);
         }
         m
     }

@@ -83,7 +83,7 @@ impl DataOp {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Manifest {
     count: usize,
     bytes: usize,
@@ -94,6 +94,14 @@ struct Manifest {
     base_seq: u64,
     #[serde(default)]
     schema: Option<Vec<String>>,
+    /// Segments `base_seq..snapshot_end` are the last compaction's snapshot;
+    /// when `graph` is set, `["graph", index, ns]` holds the HNSW graph of
+    /// exactly that snapshot (records in order = slots `0..n`), so loading
+    /// installs it instead of rebuilding and applies later segments to it.
+    #[serde(default)]
+    snapshot_end: u64,
+    #[serde(default)]
+    graph: bool,
 }
 
 /// Options for [`Database::open`].
@@ -128,6 +136,21 @@ pub struct Database<S: Storage> {
     collections: RefCell<std::collections::BTreeMap<String, CollectionMeta>>,
     /// Collection bytes when the storage keeps nothing (memory-only mode).
     collection_bytes: RefCell<HashMap<String, Vec<u8>>>,
+    /// When set, compaction found due while loading is queued in
+    /// `compaction_due` instead of running inside the load (the wasm binding
+    /// sets it and runs [`Database::compact_due`] in the background, under
+    /// the cross-tab write lock).
+    defer_compaction: Cell<bool>,
+    compaction_due: RefCell<Vec<(String, String)>>,
+    /// A failed commit asked for the catalog to be re-read (coalesces the
+    /// reloads of every batch of one failed transaction).
+    reload_wanted: Cell<bool>,
+    /// Calls of `evict_over_budget` to skip before the next full scan. The
+    /// scan walks every namespace of every index, so running it on every
+    /// call made creating N namespaces cost O(N^2) (100,000 namespaces took
+    /// many minutes); it now runs about every `loaded / 64` calls, so the
+    /// budget can be overshot by the growth of that many calls at most.
+    evict_skip: Cell<usize>,
 }
 
 /// A collection's catalog entry (`["collmeta", name]`); its bytes are
@@ -170,6 +193,10 @@ impl<S: Storage> Database<S> {
             metrics: RefCell::new(Metrics::default()),
             collections: RefCell::new(Default::default()),
             collection_bytes: RefCell::new(HashMap::new()),
+            defer_compaction: Cell::new(false),
+            compaction_due: RefCell::new(Vec::new()),
+            reload_wanted: Cell::new(false),
+            evict_skip: Cell::new(0),
         };
         db.reload_catalog().await?;
         Ok(db)
@@ -193,7 +220,21 @@ impl<S: Storage> Database<S> {
             let (Some(Part::Str(index)), Some(Part::Str(ns))) = (k.get(1), k.get(2)) else {
                 return Err(Error::Corrupt(format!("bad manifest key {k:?}")));
             };
-            let m: Manifest = unblob_json(KIND_MANIFEST, &bytes)?;
+            let m: Manifest = match unblob_json(KIND_MANIFEST, &bytes) {
+                Ok(m) => m,
+                Err(_) => {
+                    // A corrupt manifest fails only its own namespace: it is
+                    // listed with no records, and loading it (which re-reads
+                    // and decodes the manifest) returns `Error::Corrupt`.
+                    if let Some(idx) = engine.indexes.get_mut(index) {
+                        idx.namespaces.insert(
+                            ns.clone(),
+                            NsState { entry: NsEntry::Unloaded { count: 0, bytes: 0 }, schema: None },
+                        );
+                    }
+                    continue;
+                }
+            };
             if let Some(idx) = engine.indexes.get_mut(index) {
                 idx.namespaces.insert(
                     ns.clone(),
@@ -242,24 +283,43 @@ impl<S: Storage> Database<S> {
         }
         let name = config.name.clone();
         let created = self.create_index_from_config(config).await?;
-        for (ns, records) in coll.namespaces {
-            for chunk in records.chunks(SNAPSHOT_CHUNK) {
-                let change = self.engine.borrow_mut().insert_records(&name, &ns, chunk.to_vec());
-                match change {
-                    Ok(change) => self.persist(change).await?,
-                    Err(e) => {
-                        // Leave nothing half-restored behind.
-                        // (Removed directly: deletion protection does not
-                        // apply to an index that never finished creating.)
-                        self.engine.borrow_mut().indexes.remove(&name);
-                        self.manifests.borrow_mut().retain(|(i, _), _| *i != name);
-                        let _ = self.persist(Change::DropIndex(name.clone())).await;
-                        return Err(e);
-                    }
-                }
-            }
+        if let Err(e) = self.restore_records(&name, coll.namespaces).await {
+            // Leave nothing half-restored behind. (Removed directly:
+            // deletion protection does not apply to an index that never
+            // finished creating.)
+            self.engine.borrow_mut().indexes.remove(&name);
+            self.manifests.borrow_mut().retain(|(i, _), _| *i != name);
+            let _ = self.persist(Change::DropIndex(name.clone())).await;
+            return Err(e);
         }
         Ok(created)
+    }
+
+    async fn restore_records(&self, index: &str, namespaces: Vec<(String, Vec<crate::record::Record>)>) -> Result<()> {
+        for (ns, records) in namespaces {
+            self.ensure_loaded(index, &ns).await?;
+            for chunk in records.chunks(SNAPSHOT_CHUNK) {
+                let change = self.engine.borrow_mut().insert_records(index, &ns, chunk.to_vec())?;
+                self.persist(change).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Upserts every record of collection bytes into an existing index
+    /// (same dimension and vector type), namespace by namespace. Used where
+    /// one index is spread over several databases (the edge worker's
+    /// per-namespace objects).
+    pub async fn restore_into(&self, index: &str, bytes: &[u8]) -> Result<u64> {
+        let coll = collection::decode(bytes)?;
+        let config = self.describe_index(index)?;
+        let src = &coll.header.config;
+        if src.dimension != config.dimension || src.vector_type != config.vector_type {
+            return Err(Error::invalid("The index must have the same dimension and vector type as the collection."));
+        }
+        let n = coll.header.vector_count;
+        self.restore_records(index, coll.namespaces).await?;
+        Ok(n)
     }
 
     pub async fn create_index_from_config(&self, config: IndexConfig) -> Result<IndexConfig> {
@@ -420,10 +480,44 @@ impl<S: Storage> Database<S> {
     }
 
     async fn load(&self, index: &str, ns: &str) -> Result<()> {
-        let segs = self.storage.scan(&key!["seg", index, ns]).await?;
+        // Read the manifest before and after the segments and retry until
+        // both agree: another tab may commit (or compact) between the two
+        // reads, and the segments must be read against the manifest that
+        // describes them. In one tab the stored manifest equals the
+        // in-memory one (reads wait for queued writes).
+        let mkey = key!["manifest", index, ns];
+        let mut tries = 0;
+        let gkey = key!["graph", index, ns];
+        let (stored, segs, graph) = loop {
+            let before = self.storage.get(&mkey).await?;
+            let segs = self.storage.scan(&key!["seg", index, ns]).await?;
+            let graph = self.storage.get(&gkey).await?;
+            let after = self.storage.get(&mkey).await?;
+            tries += 1;
+            if before == after || tries >= 5 {
+                break (after, segs, graph);
+            }
+        };
+        let k = (index.to_string(), ns.to_string());
+        let manifest: Manifest = match stored {
+            Some(bytes) => unblob_json(KIND_MANIFEST, &bytes)
+                .map_err(|e| Error::Corrupt(format!("namespace '{ns}' of index '{index}': {e}")))?,
+            None => {
+                // Deleted by another tab since our catalog was read.
+                if let Some(idx) = self.engine.borrow_mut().indexes.get_mut(index) {
+                    idx.namespaces.remove(ns);
+                }
+                self.manifests.borrow_mut().remove(&k);
+                return Ok(());
+            }
+        };
+        self.manifests.borrow_mut().insert(k, manifest.clone());
         let mut namespace = self.engine.borrow().index(index)?.new_namespace();
         let dim = namespace.dim() as u32;
-        let manifest = self.manifests.borrow().get(&(index.to_string(), ns.to_string())).cloned().unwrap_or_default();
+        namespace.begin_load();
+        // The stored graph applies once the snapshot's segments are in.
+        let mut graph = graph.filter(|_| manifest.graph && manifest.snapshot_end > manifest.base_seq);
+        let mut graph_installed = false;
         for (k, bytes) in &segs {
             let seq = match k.get(3) {
                 Some(Part::Int(s)) => *s,
@@ -432,6 +526,11 @@ impl<S: Storage> Database<S> {
             // Segments at or past next_seq were never committed by a manifest.
             if seq >= manifest.next_seq || seq < manifest.base_seq {
                 continue;
+            }
+            if seq >= manifest.snapshot_end {
+                if let Some(g) = graph.take() {
+                    graph_installed = namespace.install_graph(&g);
+                }
             }
             let (seg, seg_dim) = codec::decode_segment(bytes)
                 .map_err(|e| Error::Corrupt(format!("namespace '{ns}' of index '{index}': {e}")))?;
@@ -442,13 +541,156 @@ impl<S: Storage> Database<S> {
             }
             apply_segment(&mut namespace, seg);
         }
-        let needs_compaction = manifest.next_seq.saturating_sub(manifest.base_seq) > COMPACT_AFTER_SEGMENTS;
+        if let Some(g) = graph.take() {
+            graph_installed = namespace.install_graph(&g);
+        }
+        namespace.finish_load();
+        // Compact when the log is long, or when a graph had to be built
+        // because none was stored (so the next load does not build it again).
+        let needs_compaction = manifest.next_seq.saturating_sub(manifest.base_seq) > COMPACT_AFTER_SEGMENTS
+            || (namespace.has_graph() && !graph_installed);
         self.engine.borrow_mut().install_namespace(index, ns, namespace, manifest.schema.clone())?;
         if needs_compaction {
-            // A failed compaction changes nothing: the old log stays valid.
-            let _ = self.compact(index, ns).await;
+            if self.defer_compaction.get() {
+                let k = (index.to_string(), ns.to_string());
+                let mut due = self.compaction_due.borrow_mut();
+                if !due.contains(&k) {
+                    due.push(k);
+                }
+            } else {
+                // A failed compaction changes nothing: the old log stays valid.
+                let _ = self.compact(index, ns).await;
+            }
         }
         Ok(())
+    }
+
+    // ---- hooks for the wasm binding (IndexedDB, several tabs) -------------
+    //
+    // In a browser several tabs share one IndexedDB database, each with its
+    // own `Database` in memory. The binding serialises writers across tabs
+    // with a Web Lock and, before writing or when notified, tells this
+    // database what other tabs changed; these methods bring memory back in
+    // line with storage for exactly those parts.
+
+    /// Queue compaction found due while loading instead of running it inside
+    /// the load (which holds the load gate and delays the first read).
+    pub fn set_defer_compaction(&self, on: bool) {
+        self.defer_compaction.set(on);
+    }
+
+    /// Namespaces whose compaction is queued (see [`Self::set_defer_compaction`]).
+    pub fn compactions_due(&self) -> usize {
+        self.compaction_due.borrow().len()
+    }
+
+    /// Runs the queued compactions (the caller holds the write lock).
+    pub async fn compact_due(&self) -> Result<()> {
+        let due = std::mem::take(&mut *self.compaction_due.borrow_mut());
+        let mut first_err = None;
+        for (i, n) in due {
+            if let Err(e) = self.compact(&i, &n).await {
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
+    /// Re-reads the whole catalog from storage (all in-memory namespaces are
+    /// dropped and load again on use).
+    pub async fn refresh(&self) -> Result<()> {
+        self.gate.acquire().await;
+        let r = self.reload_catalog().await;
+        self.gate.release();
+        r
+    }
+
+    /// Brings one namespace in line with storage after another tab wrote
+    /// it: if its stored manifest differs from the one in memory, the
+    /// namespace is unloaded (its next use re-reads it) or forgotten (it was
+    /// deleted). A no-op when nothing changed, so stale notices are cheap.
+    pub async fn invalidate(&self, index: &str, ns: &str) -> Result<()> {
+        self.gate.acquire().await;
+        let r = self.invalidate_locked(index, ns).await;
+        self.gate.release();
+        r
+    }
+
+    async fn invalidate_locked(&self, index: &str, ns: &str) -> Result<()> {
+        let stored = self.storage.get(&key!["manifest", index, ns]).await?;
+        let k = (index.to_string(), ns.to_string());
+        let stored: Option<Manifest> = match stored {
+            None => None,
+            Some(b) => match unblob_json(KIND_MANIFEST, &b) {
+                Ok(m) => Some(m),
+                // Corrupt: list it with no records; loading reports it.
+                Err(_) => Some(Manifest { next_seq: u64::MAX, ..Manifest::default() }),
+            },
+        };
+        if stored.as_ref() == self.manifests.borrow().get(&k) {
+            return Ok(());
+        }
+        if !self.engine.borrow().indexes.contains_key(index) {
+            // An index this tab has not seen: re-read the catalog.
+            return self.reload_catalog().await;
+        }
+        let mut engine = self.engine.borrow_mut();
+        let Some(idx) = engine.indexes.get_mut(index) else { return Ok(()) };
+        match stored {
+            None => {
+                idx.namespaces.remove(ns);
+                self.manifests.borrow_mut().remove(&k);
+            }
+            Some(m) => {
+                idx.namespaces.insert(
+                    ns.to_string(),
+                    NsState { entry: NsEntry::Unloaded { count: m.count, bytes: m.bytes }, schema: m.schema.clone() },
+                );
+                if m.next_seq == u64::MAX {
+                    self.manifests.borrow_mut().remove(&k);
+                } else {
+                    self.manifests.borrow_mut().insert(k.clone(), m);
+                }
+            }
+        }
+        self.last_used.borrow_mut().remove(&k);
+        Ok(())
+    }
+
+    /// Applies what another tab changed, given the storage keys it touched
+    /// (cut to `[kind, index, namespace]`): manifests invalidate their
+    /// namespace; index configurations and anything else re-read the
+    /// catalog. `None` (the change list is unknown) re-reads the catalog.
+    pub async fn apply_external_changes(&self, touched: Option<&[crate::store::Key]>) -> Result<()> {
+        let Some(touched) = touched else { return self.refresh().await };
+        let mut namespaces = Vec::new();
+        for k in touched {
+            match (k.first(), k.get(1), k.get(2)) {
+                (Some(Part::Str(kind)), Some(Part::Str(i)), Some(Part::Str(n))) if kind == "manifest" => {
+                    namespaces.push((i.clone(), n.clone()));
+                }
+                // Segments always change with their manifest.
+                (Some(Part::Str(kind)), Some(Part::Str(_)), Some(Part::Str(_))) if kind == "seg" => {}
+                (Some(Part::Str(kind)), _, _) if kind == "collection" => {}
+                _ => return self.refresh().await,
+            }
+        }
+        for (i, n) in namespaces {
+            self.invalidate(&i, &n).await?;
+        }
+        Ok(())
+    }
+
+    /// After a failed commit: re-read the catalog so memory holds exactly
+    /// what storage holds. Every batch of a failed transaction lands here;
+    /// they share one reload.
+    async fn recover(&self) {
+        self.reload_wanted.set(true);
+        self.gate.acquire().await;
+        if self.reload_wanted.replace(false) {
+            let _ = self.reload_catalog().await;
+        }
+        self.gate.release();
     }
 
     /// Rewrites a namespace's log as a few snapshot segments and drops the
@@ -474,18 +716,38 @@ impl<S: Storage> Database<S> {
                 ops.push(Op::Put(key!["seg", index, ns, seq], codec::encode_segment(&seg, dim)));
                 seq += 1;
             }
+            let graph = n.graph_snapshot();
             let m = Manifest {
                 count: n.len(),
                 bytes: n.size_bytes(),
                 next_seq: seq,
                 base_seq: base,
                 schema: schema.clone(),
+                snapshot_end: seq,
+                graph: graph.is_some(),
             };
+            match graph {
+                Some(g) => ops.push(Op::Put(key!["graph", index, ns], g)),
+                None => ops.push(Op::Delete(key!["graph", index, ns])),
+            }
             ops.push(Op::Put(key!["manifest", index, ns], blob_json(KIND_MANIFEST, &m)));
             (ops, m)
         };
-        self.storage.commit(ops).await?;
-        self.manifests.borrow_mut().insert((index.to_string(), ns.to_string()), new_manifest);
+        // Issued state, as in `persist`: later batches number after it.
+        let k = (index.to_string(), ns.to_string());
+        let old = self.manifests.borrow_mut().insert(k.clone(), new_manifest.clone());
+        if let Err(e) = self.storage.commit(ops).await {
+            // Undo the reservation (its base_seq would hide the old log).
+            // Batches issued behind it failed too and reload the catalog.
+            let mut mans = self.manifests.borrow_mut();
+            if mans.get(&k) == Some(&new_manifest) {
+                match old {
+                    Some(m) => mans.insert(k, m),
+                    None => mans.remove(&k),
+                };
+            }
+            return Err(e);
+        }
         Ok(())
     }
 
@@ -498,6 +760,10 @@ impl<S: Storage> Database<S> {
     }
 
     fn evict_over_budget(&self, keep_index: &str, keep_ns: &str) {
+        if self.evict_skip.get() > 0 {
+            self.evict_skip.set(self.evict_skip.get() - 1);
+            return;
+        }
         let mut engine = self.engine.borrow_mut();
         let mut loaded: Vec<(u64, String, String, usize)> = Vec::new();
         let mut total = 0usize;
@@ -511,6 +777,7 @@ impl<S: Storage> Database<S> {
                 }
             }
         }
+        self.evict_skip.set(loaded.len() / 64);
         // A store that keeps nothing cannot give an evicted namespace back.
         if total <= self.options.memory_budget || !self.storage.persistent() {
             return;
@@ -542,24 +809,29 @@ impl<S: Storage> Database<S> {
         if ops.is_empty() {
             return Ok(());
         }
-        match self.storage.commit(ops).await {
-            Ok(()) => {
-                let mut mans = self.manifests.borrow_mut();
-                match manifest_update {
-                    ManifestUpdate::Set(k, m) => {
-                        mans.insert(k, m);
-                    }
-                    ManifestUpdate::Remove(k) => {
-                        mans.remove(&k);
-                    }
-                    ManifestUpdate::RemoveIndex(i) => mans.retain(|(x, _), _| *x != i),
-                    ManifestUpdate::None => {}
+        // The in-memory manifests describe the state after every *issued*
+        // batch, not only the committed ones: a storage with group commit
+        // (IndexedDB) may hold several batches of one namespace in flight,
+        // and each must get its own segment number. Storage applies batches
+        // in issue order, so once they all commit, storage equals memory.
+        {
+            let mut mans = self.manifests.borrow_mut();
+            match manifest_update {
+                ManifestUpdate::Set(k, m) => {
+                    mans.insert(k, m);
                 }
-                Ok(())
+                ManifestUpdate::Remove(k) => {
+                    mans.remove(&k);
+                }
+                ManifestUpdate::RemoveIndex(i) => mans.retain(|(x, _), _| *x != i),
+                ManifestUpdate::None => {}
             }
+        }
+        match self.storage.commit(ops).await {
+            Ok(()) => Ok(()),
             Err(e) => {
                 // Memory ran ahead of storage: make memory match storage.
-                let _ = self.reload_catalog().await;
+                self.recover().await;
                 Err(e)
             }
         }
@@ -576,12 +848,14 @@ impl<S: Storage> Database<S> {
                     Op::Delete(key!["index", name.as_str()]),
                     Op::DeletePrefix(key!["manifest", name.as_str()]),
                     Op::DeletePrefix(key!["seg", name.as_str()]),
+                    Op::DeletePrefix(key!["graph", name.as_str()]),
                 ],
                 ManifestUpdate::RemoveIndex(name.clone()),
             ),
             Change::DropNamespace { index, namespace } => (
                 vec![
                     Op::DeletePrefix(key!["seg", index.as_str(), namespace.as_str()]),
+                    Op::Delete(key!["graph", index.as_str(), namespace.as_str()]),
                     Op::Delete(key!["manifest", index.as_str(), namespace.as_str()]),
                 ],
                 ManifestUpdate::Remove((index.clone(), namespace.clone())),

@@ -646,6 +646,7 @@ impl Engine {
         let mut o = json!({
             "name": if name.is_empty() { "__default__" } else { name },
             "record_count": st.count().to_string(),
+            "size_bytes": st.bytes(),
         });
         if let (Some(s), Some(m)) = (&st.schema, o.as_object_mut()) {
             let fields: Map<String, Json> = s.iter().map(|f| (f.clone(), json!({"filterable": true}))).collect();

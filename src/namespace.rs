@@ -80,6 +80,9 @@ pub struct Namespace {
     /// are rebuilt with fresh ranges (amortised O(1) per insert), so early
     /// training on a few records cannot clamp everything after.
     quant_trained_at: usize,
+    /// Full graph builds this namespace has done (a reload that installs a
+    /// stored graph does none).
+    graph_builds: u32,
     /// While true (bulk loading), the graph is not built or maintained;
     /// `finish_load` builds or installs it once.
     defer_graph: bool,
@@ -132,6 +135,7 @@ impl Namespace {
             int8: false,
             quant: None,
             quant_trained_at: 0,
+            graph_builds: 0,
             defer_graph: false,
             bytes: 0,
         }
@@ -303,8 +307,14 @@ impl Namespace {
                     }
                 }
                 self.graph = Some(g);
+                self.graph_builds += 1;
             }
         }
+    }
+
+    /// Full graph builds done since this namespace was created or loaded.
+    pub fn graph_builds(&self) -> u32 {
+        self.graph_builds
     }
 
     /// The record stored under `id`.

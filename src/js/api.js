@@ -3,8 +3,9 @@
 // client's messages, camelCase <-> wire conversion); every rule about data
 // lives in the Rust engine.
 
-import { Engine, buildInfo as wasmBuildInfo } from './wasm/conifer.js';
+import { Engine, buildInfo as wasmBuildInfo, runStorageConformance as wasmConformance } from './wasm/conifer.js';
 import { rethrow, argError, PineconeConflictError } from './errors.js';
+import { Tabs } from './tabs.js';
 
 export * from './errors.js';
 
@@ -32,6 +33,26 @@ export async function buildInfo() {
 
 /** Default host template for in-process indexes. */
 const DEFAULT_HOST = '{name}.svc.conifer.local';
+
+/** Database name when `new Pinecone()` is given none. */
+const DEFAULT_NAME = 'default';
+
+/** Data-plane operations that write (run under the cross-tab write lock). */
+const WRITE_OPS = new Set(['upsert', 'update', 'delete', 'create_namespace']);
+
+/** True where IndexedDB exists (browsers, their workers). */
+function hasIndexedDb() {
+  return typeof globalThis.indexedDB === 'object' && globalThis.indexedDB !== null && typeof globalThis.indexedDB.open === 'function';
+}
+
+/**
+ * Runs the storage conformance suite of the engine against a storage
+ * adapter (`{ get, scan, commit }`); rejects with the first failed check.
+ */
+export async function runStorageConformance(adapter) {
+  await ensureWasm();
+  return call(wasmConformance(adapter));
+}
 
 async function call(p) {
   try {
@@ -161,14 +182,20 @@ function indexModel(wire) {
 /**
  * A client for a local Conifer database with Pinecone's API.
  *
- * `new Pinecone({ storage })`: `storage` is `"memory"` (default) or a
- * storage adapter object (`{ get, scan, commit }`, see README).
+ * `new Pinecone({ storage, name, durability })`: `storage` is
+ * `"indexeddb"` (the default where IndexedDB exists: browsers and their
+ * workers), `"memory"` (the default elsewhere) or a storage adapter object
+ * (`{ get, scan, commit }`, see README). `name` picks the IndexedDB database
+ * (`conifer-db:<name>`, default `"default"`); `durability` is `"relaxed"`
+ * (default) or `"strict"`.
  */
 export class Pinecone {
   constructor(options = {}) {
     if (!isPlainObject(options)) throw argError('Pinecone options must be an object.');
     this._options = { ...options };
     this._db = null;
+    this._tabs = null;
+    this._compacting = false;
     this._hostTemplate = options.hostTemplate || DEFAULT_HOST;
   }
 
@@ -176,26 +203,78 @@ export class Pinecone {
   _engine() {
     if (!this._db) {
       const o = this._options;
-      const storage = o.storage ?? 'memory';
+      const storage = o.storage ?? (hasIndexedDb() ? 'indexeddb' : 'memory');
       let kind;
       let adapter;
       if (storage === 'memory') kind = 'memory';
       else if (storage === 'memory-store') kind = 'memory-store';
-      else if (isPlainObject(storage) || typeof storage === 'object') {
+      else if (storage === 'indexeddb') {
+        if (!hasIndexedDb()) return Promise.reject(argError("storage: 'indexeddb' needs IndexedDB, which this runtime lacks."));
+        kind = 'indexeddb';
+      } else if (storage !== null && typeof storage === 'object') {
         kind = 'adapter';
         adapter = storage;
       } else {
-        return Promise.reject(argError(`Unknown storage option '${storage}'. Use 'memory' or a storage adapter object.`));
+        return Promise.reject(
+          argError(`Unknown storage option '${storage}'. Use 'indexeddb', 'memory' or a storage adapter object.`),
+        );
       }
+      const name = o.name ?? DEFAULT_NAME;
+      if (typeof name !== 'string' || name.length === 0) return Promise.reject(argError('`name` must be a non-empty string.'));
+      const durability = o.durability ?? 'relaxed';
+      if (durability !== 'relaxed' && durability !== 'strict') {
+        return Promise.reject(argError(`Invalid durability '${durability}'. Valid values are: relaxed, strict.`));
+      }
+      const dbName = `conifer-db:${name}`;
       this._db = (async () => {
         await ensureWasm();
-        return call(Engine.open(kind, adapter, Number(o.memoryBudget ?? 0), String(o.projectName ?? '')));
+        const db = await call(
+          Engine.open(kind, adapter, Number(o.memoryBudget ?? 0), String(o.projectName ?? ''), dbName, durability),
+        );
+        this._tabs = db.isShared() ? new Tabs(db, dbName) : null;
+        return db;
       })();
       this._db.catch(() => {
         this._db = null;
       });
     }
     return this._db;
+  }
+
+  /** @internal runs a write as this origin's one writer (IndexedDB). */
+  _write(fn) {
+    return this._tabs ? this._tabs.write(fn) : fn();
+  }
+
+  /** @internal after a call: runs compaction the engine queued, in the background. */
+  _maintain(db) {
+    if (!this._tabs || this._compacting || db.compactionsDue() === 0) return;
+    this._compacting = true;
+    this._tabs
+      .write(() => db.compactDue())
+      .catch(() => {})
+      .finally(() => {
+        this._compacting = false;
+      });
+  }
+
+  /**
+   * Closes the storage (the IndexedDB connection). A later call opens it
+   * again.
+   */
+  async close() {
+    const p = this._db;
+    this._db = null;
+    if (!p) return;
+    let db;
+    try {
+      db = await p;
+    } catch {
+      return;
+    }
+    this._tabs?.close();
+    this._tabs = null;
+    db.close();
   }
 
   async createIndex(options) {
@@ -229,7 +308,7 @@ export class Pinecone {
     if (options.conifer !== undefined) body.conifer = snakify(options.conifer);
     const db = await this._engine();
     try {
-      return indexModel(parse(await call(db.createIndex(stringify(body), this._hostTemplate))));
+      return indexModel(parse(await this._write(() => call(db.createIndex(stringify(body), this._hostTemplate)))));
     } catch (e) {
       if (options.suppressConflicts && e instanceof PineconeConflictError) return undefined;
       throw e;
@@ -283,13 +362,13 @@ export class Pinecone {
       throw argError('You must pass at least one configuration option to configureIndex.');
     }
     const db = await this._engine();
-    return indexModel(parse(await call(db.configureIndex(name, stringify(body), this._hostTemplate))));
+    return indexModel(parse(await this._write(() => call(db.configureIndex(name, stringify(body), this._hostTemplate)))));
   }
 
   async deleteIndex(name) {
     if (typeof name !== 'string' || !name) throw argError('You must pass a non-empty string for `indexName`.');
     const db = await this._engine();
-    await call(db.deleteIndex(name));
+    await this._write(() => call(db.deleteIndex(name)));
   }
 
   /**
@@ -399,7 +478,11 @@ export class Index {
   async _call(op, body) {
     const name = await this._pc._resolve(this._name, this._host);
     const db = await this._pc._engine();
-    return parse(await call(db.call(op, name, stringify(body))));
+    const json = stringify(body);
+    const run = () => call(db.call(op, name, json));
+    const out = WRITE_OPS.has(op) ? await this._pc._write(run) : await run();
+    this._pc._maintain(db);
+    return parse(out);
   }
 
   _ns(options) {
@@ -599,7 +682,7 @@ export class Index {
     if (typeof namespace !== 'string') throw argError('You must pass a namespace name.');
     const name = await this._pc._resolve(this._name, this._host);
     const db = await this._pc._engine();
-    await call(db.deleteNamespace(name, namespace));
+    await this._pc._write(() => call(db.deleteNamespace(name, namespace)));
   }
 
   async createNamespace(options) {

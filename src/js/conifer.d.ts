@@ -193,8 +193,20 @@ export interface StorageAdapter {
 }
 
 export interface PineconeOptions {
-  /** `"memory"` (default) or a storage adapter. */
-  storage?: 'memory' | StorageAdapter;
+  /**
+   * Where data lives: `"indexeddb"` (default where IndexedDB exists:
+   * browsers and their workers), `"memory"` (default elsewhere; nothing is
+   * persisted) or a storage adapter (Durable Objects, KV, files...).
+   */
+  storage?: 'indexeddb' | 'memory' | StorageAdapter;
+  /** IndexedDB database name (`conifer-db:<name>`); default `"default"`. */
+  name?: string;
+  /**
+   * IndexedDB write durability: `"relaxed"` (default; a write survives a tab
+   * or browser crash) or `"strict"` (flushed to disk before the promise
+   * resolves; survives power loss, slower).
+   */
+  durability?: 'relaxed' | 'strict';
   /** Bytes of loaded namespaces kept in memory before idle ones are evicted. */
   memoryBudget?: number;
   /** `project_name` label of the metrics. */
@@ -243,7 +255,12 @@ export declare class Pinecone {
   exportCollection(name: string): Promise<Uint8Array>;
   /** Loads exported bytes as a new collection; corrupted bytes are rejected. */
   importCollection(name: string, bytes: Uint8Array | ArrayBuffer): Promise<CollectionModel>;
+  /** Closes the storage (the IndexedDB connection); a later call reopens it. */
+  close(): Promise<void>;
 }
+
+/** Runs the engine's storage conformance suite against an adapter; rejects on the first failed check. */
+export declare function runStorageConformance(adapter: StorageAdapter): Promise<true>;
 
 export declare class BasePineconeError extends Error {
   status?: number;

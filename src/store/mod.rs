@@ -8,6 +8,8 @@
 //! [`Storage::commit`] applies a batch atomically: all of it or none of it.
 
 pub mod memory;
+#[cfg(target_arch = "wasm32")]
+pub mod idb;
 
 use crate::error::Result;
 

@@ -7,7 +7,7 @@
 //! Promise or a value; none can trap on input, because every input is a
 //! string parsed by the engine.
 
-mod adapter;
+pub(crate) mod adapter;
 
 use std::rc::Rc;
 
@@ -17,6 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::db::{DataOp, Database, Options};
 use crate::error::Error;
+use crate::store::idb::{Changes, Durability, IdbStorage};
 use crate::store::{memory::MemoryStorage, Ephemeral, Key, Op, Part, Storage};
 
 pub use adapter::JsAdapter;
@@ -26,6 +27,8 @@ pub enum AnyStorage {
     Ephemeral(Ephemeral),
     Memory(MemoryStorage),
     Js(JsAdapter),
+    /// IndexedDB (browsers and workers), see [`crate::store::idb`].
+    Idb(IdbStorage),
 }
 
 impl Storage for AnyStorage {
@@ -34,6 +37,7 @@ impl Storage for AnyStorage {
             AnyStorage::Ephemeral(s) => s.get(key).await,
             AnyStorage::Memory(s) => s.get(key).await,
             AnyStorage::Js(s) => s.get(key).await,
+            AnyStorage::Idb(s) => s.get(key).await,
         }
     }
     async fn scan(&self, prefix: &[Part]) -> crate::Result<Vec<(Key, Vec<u8>)>> {
@@ -41,6 +45,7 @@ impl Storage for AnyStorage {
             AnyStorage::Ephemeral(s) => s.scan(prefix).await,
             AnyStorage::Memory(s) => s.scan(prefix).await,
             AnyStorage::Js(s) => s.scan(prefix).await,
+            AnyStorage::Idb(s) => s.scan(prefix).await,
         }
     }
     async fn commit(&self, ops: Vec<Op>) -> crate::Result<()> {
@@ -48,6 +53,7 @@ impl Storage for AnyStorage {
             AnyStorage::Ephemeral(s) => s.commit(ops).await,
             AnyStorage::Memory(s) => s.commit(ops).await,
             AnyStorage::Js(s) => s.commit(ops).await,
+            AnyStorage::Idb(s) => s.commit(ops).await,
         }
     }
     fn persistent(&self) -> bool {
@@ -110,6 +116,31 @@ pub fn build_info() -> String {
     .to_string()
 }
 
+/// Merges collection byte strings (same dimension and vector type, disjoint
+/// namespaces) into one collection named `name`.
+#[wasm_bindgen(js_name = mergeCollections)]
+pub fn merge_collections(name: &str, parts: js_sys::Array) -> Result<js_sys::Uint8Array, JsValue> {
+    let parts: Vec<Vec<u8>> = parts.iter().map(|p| js_sys::Uint8Array::new(&p).to_vec()).collect();
+    let out = crate::collection::merge(name, &parts).map_err(|e| to_js_error(&e))?;
+    Ok(js_sys::Uint8Array::from(out.as_slice()))
+}
+
+/// Splits collection bytes into `[namespace, bytes]` pairs, one collection
+/// per namespace.
+#[wasm_bindgen(js_name = splitCollection)]
+pub fn split_collection(bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
+    let parts = crate::collection::split(bytes).map_err(|e| to_js_error(&e))?;
+    Ok(parts
+        .into_iter()
+        .map(|(ns, b)| -> JsValue {
+            let pair = js_sys::Array::new();
+            pair.push(&JsValue::from_str(&ns));
+            pair.push(&js_sys::Uint8Array::from(b.as_slice()));
+            pair.into()
+        })
+        .collect())
+}
+
 /// A database handle. All methods take and return JSON strings.
 #[wasm_bindgen]
 pub struct Engine {
@@ -119,16 +150,32 @@ pub struct Engine {
 #[wasm_bindgen]
 impl Engine {
     /// Opens a database. `storage`: "memory" (nothing persisted),
-    /// "memory-store" (an in-memory key-value store, for tests) or
+    /// "memory-store" (an in-memory key-value store, for tests),
     /// "adapter" (a JS object with async get/scan/commit; see
-    /// `src/js/conifer.d.ts` `StorageAdapter`). `memory_budget` in bytes
-    /// (0: default).
-    pub fn open(storage: String, adapter: JsValue, memory_budget: f64, project: String) -> Promise {
+    /// `src/js/conifer.d.ts` `StorageAdapter`) or "indexeddb" (the
+    /// IndexedDB database `name`, with write transactions of `durability`
+    /// "relaxed" or "strict"). `memory_budget` in bytes (0: default).
+    pub fn open(
+        storage: String,
+        adapter: JsValue,
+        memory_budget: f64,
+        project: String,
+        name: Option<String>,
+        durability: Option<String>,
+    ) -> Promise {
         future_to_promise(async move {
             let store = match storage.as_str() {
                 "memory" => AnyStorage::Ephemeral(Ephemeral),
                 "memory-store" => AnyStorage::Memory(MemoryStorage::new()),
                 "adapter" => AnyStorage::Js(JsAdapter::new(adapter).map_err(|e| to_js_error(&e))?),
+                "indexeddb" => {
+                    let d = Durability::parse(durability.as_deref().unwrap_or("")).map_err(|e| to_js_error(&e))?;
+                    let name = name.unwrap_or_default();
+                    if name.is_empty() {
+                        return Err(to_js_error(&Error::Argument("An IndexedDB database name is required.".into())));
+                    }
+                    AnyStorage::Idb(IdbStorage::open(&name, d).await.map_err(|e| to_js_error(&e))?)
+                }
                 other => {
                     return Err(to_js_error(&Error::Argument(format!(
                         "Unknown storage '{other}'. Expected 'memory', 'indexeddb' or a storage adapter object."
@@ -142,7 +189,11 @@ impl Engine {
             if !project.is_empty() {
                 options.project = project;
             }
+            let idb = matches!(store, AnyStorage::Idb(_));
             let db = Database::open(store, options).await.map_err(|e| to_js_error(&e))?;
+            // Compaction runs later, under the cross-tab write lock (see
+            // `compactDue`), not inside the first read of a namespace.
+            db.set_defer_compaction(idb);
             Ok(Engine { db: Rc::new(db) }.into())
         })
     }
@@ -267,6 +318,17 @@ impl Engine {
         })
     }
 
+    /// Upserts every record of collection bytes into existing index
+    /// `index`; resolves to the number of records.
+    #[wasm_bindgen(js_name = restoreInto)]
+    pub fn restore_into(&self, index: String, bytes: Vec<u8>) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let n = db.restore_into(&index, &bytes).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::from_f64(n as f64))
+        })
+    }
+
     /// Prometheus text exposition of the request metrics.
     #[wasm_bindgen(js_name = metricsText)]
     pub fn metrics_text(&self) -> String {
@@ -278,4 +340,97 @@ impl Engine {
     pub fn metrics_json(&self) -> JsValue {
         json_out(&self.db.metrics_json())
     }
+
+    /// True when the storage is IndexedDB (the JS layer then coordinates
+    /// tabs: Web Lock around writes, BroadcastChannel notices).
+    #[wasm_bindgen(js_name = isShared)]
+    pub fn is_shared(&self) -> bool {
+        matches!(self.db.storage(), AnyStorage::Idb(_))
+    }
+
+    /// Catches up with what other tabs wrote (IndexedDB's change log) and
+    /// unloads exactly the namespaces they changed. Resolves to true when
+    /// something changed.
+    #[wasm_bindgen(js_name = syncTabs)]
+    pub fn sync_tabs(&self) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let AnyStorage::Idb(s) = db.storage() else { return Ok(JsValue::FALSE) };
+            let changes = s.changes().await.map_err(|e| to_js_error(&e))?;
+            let changed = match &changes {
+                Changes::Keys(k) => !k.is_empty(),
+                Changes::Unknown => true,
+            };
+            let touched = match &changes {
+                Changes::Keys(k) => Some(k.as_slice()),
+                Changes::Unknown => None,
+            };
+            if changed {
+                db.apply_external_changes(touched).await.map_err(|e| to_js_error(&e))?;
+            }
+            Ok(JsValue::from_bool(changed))
+        })
+    }
+
+    /// Number of namespaces whose compaction is queued.
+    #[wasm_bindgen(js_name = compactionsDue)]
+    pub fn compactions_due(&self) -> u32 {
+        self.db.compactions_due() as u32
+    }
+
+    /// Runs queued compactions (call while holding the write lock).
+    #[wasm_bindgen(js_name = compactDue)]
+    pub fn compact_due(&self) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            db.compact_due().await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// IndexedDB counters (transactions, batches, bytes put...) as JSON, or
+    /// null for other storages.
+    #[wasm_bindgen(js_name = storageStats)]
+    pub fn storage_stats(&self) -> JsValue {
+        match self.db.storage() {
+            AnyStorage::Idb(s) => JsValue::from_str(&serde_json::to_string(&s.stats()).unwrap_or_default()),
+            _ => JsValue::NULL,
+        }
+    }
+
+    /// Closes the IndexedDB connection; later calls fail.
+    pub fn close(&self) {
+        if let AnyStorage::Idb(s) = self.db.storage() {
+            s.close();
+        }
+    }
+
+    /// Test hook: closes the IndexedDB connection behind the storage's back
+    /// (as Safari may); the next operation reopens and retries.
+    #[wasm_bindgen(js_name = dropConnectionForTesting)]
+    pub fn drop_connection_for_testing(&self) {
+        if let AnyStorage::Idb(s) = self.db.storage() {
+            s.drop_connection_for_testing();
+        }
+    }
+}
+
+/// Runs the storage conformance suite (`conifer::store::conformance`)
+/// against a JS storage adapter; rejects with the first failed check.
+#[wasm_bindgen(js_name = runStorageConformance)]
+pub fn run_storage_conformance(adapter: JsValue) -> Promise {
+    future_to_promise(async move {
+        let a = JsAdapter::new(adapter).map_err(|e| to_js_error(&e))?;
+        crate::store::conformance(&a).await.map_err(|m| to_js_error(&Error::Storage(format!("conformance: {m}"))))?;
+        Ok(JsValue::TRUE)
+    })
+}
+
+/// Deletes the IndexedDB database `name` (every index in it).
+#[wasm_bindgen(js_name = deleteIndexedDb)]
+pub fn delete_indexed_db(name: String) -> Promise {
+    future_to_promise(async move {
+        crate::store::idb::delete_database(&name).await.map_err(|e| to_js_error(&e))?;
+        Ok(JsValue::UNDEFINED)
+    })
 }

@@ -129,3 +129,44 @@ fn corrupt_segment_is_a_typed_error_for_that_namespace_only() {
     let ok = db.query("multitenant-app", json!({"topK": 1, "vector": vec![1; 8], "namespace": "tenant2"})).unwrap();
     assert_eq!(ids(&ok).len(), 1);
 }
+
+#[test]
+fn graph_is_stored_and_reinstalled_not_rebuilt() {
+    use conifer::engine::NsEntry;
+    let store = MemoryStorage::new();
+    let db = Db::open(store.clone());
+    let mut body = serverless("g", 8, "cosine");
+    body["conifer"] = json!({"index_type": "hnsw"});
+    db.create(body).unwrap();
+    let mut r = Rng(3);
+    for batch in 0..30 {
+        let recs: Vec<_> = (0..20)
+            .map(|i| json!({"id": format!("r{}", batch * 20 + i), "values": (0..8).map(|_| r.below(1000) as f32 / 500.0 - 1.0).collect::<Vec<_>>()}))
+            .collect();
+        db.upsert("g", "t", json!(recs)).unwrap();
+    }
+    db.call(Delete, "g", json!({"ids": ["r1", "r2", "r3"], "namespace": "t"})).unwrap();
+    let q = json!({"topK": 10, "vector": vec![0.3; 8], "namespace": "t"});
+    let want = db.query("g", q.clone()).unwrap();
+    drop(db);
+    let builds = |db: &Db<MemoryStorage>| match &db.0.engine().indexes["g"].namespaces["t"].entry {
+        NsEntry::Loaded(n) => (n.graph_builds(), n.has_graph()),
+        NsEntry::Unloaded { .. } => panic!("not loaded"),
+    };
+    // First reopen: no graph stored yet, so it is built once and then
+    // written by the compaction that follows.
+    let db = Db::open(store.clone());
+    assert_eq!(db.query("g", q.clone()).unwrap()["matches"], want["matches"]);
+    assert_eq!(builds(&db), (1, true));
+    assert!(pollster::block_on(store.get(&key!["graph", "g", "t"])).unwrap().is_some());
+    db.upsert("g", "t", json!([{"id": "late", "values": vec![0.3; 8]}])).unwrap();
+    drop(db);
+    // Second reopen: the stored graph is installed, later segments applied.
+    let db = Db::open(store.clone());
+    let got = db.query("g", q.clone()).unwrap();
+    assert_eq!(builds(&db), (0, true), "the graph must not be rebuilt");
+    assert_eq!(got["matches"][0]["id"], "late");
+    // Offboarding removes the graph too.
+    db.call(Delete, "g", json!({"deleteAll": true, "namespace": "t"})).unwrap();
+    assert!(pollster::block_on(store.get(&key!["graph", "g", "t"])).unwrap().is_none());
+}

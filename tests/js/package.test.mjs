@@ -252,11 +252,14 @@ test('stats of the seed, namespaces API', async () => {
     totalRecordCount: 8,
   });
   const list = await index.listNamespaces({ limit: 1 });
-  assert.deepEqual(list.namespaces, [{ name: 'tenant1', recordCount: '4' }]);
+  assert.deepEqual(list.namespaces.map(({ name, recordCount }) => ({ name, recordCount })), [{ name: 'tenant1', recordCount: '4' }]);
+  assert.ok(list.namespaces[0].sizeBytes >= 4 * 8 * 4);
   assert.equal(list.totalCount, 2);
   const rest = await index.listNamespaces(1, list.pagination.next);
   assert.deepEqual(rest.namespaces.map((n) => n.name), ['tenant2']);
-  assert.deepEqual(await index.describeNamespace('tenant2'), { name: 'tenant2', recordCount: '4' });
+  const d = await index.describeNamespace('tenant2');
+  assert.deepEqual({ name: d.name, recordCount: d.recordCount }, { name: 'tenant2', recordCount: '4' });
+  assert.ok(d.sizeBytes >= 4 * 8 * 4);
   await index.deleteNamespace('tenant2');
   await assert.rejects(index.describeNamespace('tenant2'), PineconeNotFoundError);
   const created = await index.createNamespace({ name: 'fresh' });

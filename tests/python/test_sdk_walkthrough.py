@@ -138,3 +138,30 @@ def test_control_plane(worker, admin):
     admin.delete_index(NAME)
     assert time.monotonic() - t0 < 4, "delete must not wait for a 404 poll"
     assert not admin.has_index(NAME)
+
+
+def test_collections(worker, admin):
+    admin.create_index(name="py-coll-src", dimension=8, metric="cosine", spec=ServerlessSpec(cloud="aws", region="us-east-1"))
+    admin.Index(name="py-coll-src").upsert(vectors=[("a", vec(0.1)), ("b", vec(0.2))], namespace="tenant1")
+    c = admin.create_collection(name="py-snap", source="py-coll-src")
+    assert (c.name, c.status, c.environment, c.dimension, c.vector_count) == ("py-snap", "Ready", "us-east-1-aws", 8, 2)
+    assert c.size > 0
+    assert [x.name for x in admin.list_collections()] == ["py-snap"]
+    d = admin.describe_collection("py-snap")
+    assert (d.name, d.vector_count, d.size) == ("py-snap", 2, c.size)
+    with pytest.raises(ConflictError):
+        admin.create_collection(name="py-snap", source="py-coll-src")
+    with pytest.raises(NotFoundError):
+        admin.create_collection(name="py-other", source="nope")
+    with pytest.raises(NotFoundError):
+        admin.describe_collection("nope")
+    tenant = Pinecone(api_key=worker["keys"]["tenant1"], host=worker["url"])
+    with pytest.raises(ForbiddenError):
+        tenant.list_collections()
+    with pytest.raises(ForbiddenError):
+        tenant.create_collection(name="py-t", source="py-coll-src")
+    admin.delete_collection("py-snap")
+    with pytest.raises(NotFoundError):
+        admin.describe_collection("py-snap")
+    assert [x.name for x in admin.list_collections()] == []
+    admin.delete_index("py-coll-src")

@@ -5,7 +5,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, vec } from './helpers.mjs';
-import { podCapacity } from '../../worker/src/capacity.js';
 
 let c;
 before(async () => {
@@ -37,13 +36,15 @@ test('a namespace past the memory limit gets a clear 403 and stays usable', asyn
 test('pod capacity is enforced across namespaces', async () => {
   // The smallest capacities are tens of thousands of records: too many to
   // write here, so the test fills the rest of the index by hand.
-  assert.equal(podCapacity('p1.x1', 1, 20000), 34560);
-  await c.createIndex('pods', { dimension: 4, spec: { pod: { environment: 'us-east1-gcp', pod_type: 'p1.x1' } } });
+  const model = await c.createIndex('pods', { dimension: 4, spec: { pod: { environment: 'us-east1-gcp', pod_type: 'p1.x1' } } });
   // Fill the index through its catalog: a namespace object trusts the
   // catalog's count of the other namespaces (`other`), so a large `other`
   // stands in for records elsewhere in the index.
   const catalog = await c.catalog();
   const cfg = await catalog.dataConfig('pods');
+  // The capacity is the engine's, from its IndexModel.
+  assert.equal(cfg.capacity, model.conifer.capacity);
+  assert.equal(cfg.capacity, 1_250_000 * 4);
   const full = { ...cfg, other: cfg.capacity - 3 };
   const obj = await c.namespaceObject('pods', 'p1');
   const body = (ids) => JSON.stringify({ namespace: 'p1', vectors: ids.map((id) => ({ id, values: [1, 2, 3, 4] })) });
@@ -58,7 +59,7 @@ test('pod capacity is enforced across namespaces', async () => {
 });
 
 test('filtered describe_index_stats on a pod index counts matches in every namespace', async () => {
-  await c.createIndex('podf', { spec: { pod: { environment: 'us-east1-gcp', pod_type: 's1.x1' } } });
+  const model = await c.createIndex('podf', { spec: { pod: { environment: 'us-east1-gcp', pod_type: 's1.x1' } } });
   await c.upsert('podf', 'a', [
     { id: '1', values: vec(1), metadata: { g: 'x' } },
     { id: '2', values: vec(1), metadata: { g: 'y' } },
@@ -70,7 +71,7 @@ test('filtered describe_index_stats on a pod index counts matches in every names
   assert.equal(s.json.totalVectorCount, 2);
   const all = await c.stats('podf');
   assert.equal(all.json.totalVectorCount, 3);
-  assert.equal(all.json.indexFullness, 3 / podCapacity('s1.x1', 1, 8));
+  assert.equal(all.json.indexFullness, 3 / model.conifer.capacity);
 });
 
 test('concurrent upserts, updates and deletes in one namespace lose nothing', async () => {

@@ -5,7 +5,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, vec, KEY1, parseProm, sleep } from './helpers.mjs';
-import { podCapacity } from '../../worker/src/capacity.js';
 
 let c;
 before(async () => {
@@ -96,18 +95,19 @@ test('counters, gauges and histograms after a known sequence, exact before and a
 });
 
 test('pod index fullness is records over the engine\'s capacity', async () => {
-  await c.createIndex('m2', { spec: { pod: { environment: 'us-east1-gcp', pod_type: 'p1.x1', pods: 1 } } });
+  const model = await c.createIndex('m2', { spec: { pod: { environment: 'us-east1-gcp', pod_type: 'p1.x1', pods: 1 } } });
   const vectors = Array.from({ length: 10 }, (_, i) => ({ id: `v${i}`, values: vec(i + 1) }));
   assert.equal((await c.upsert('m2', 'a', vectors.slice(0, 6))).status, 200);
   assert.equal((await c.upsert('m2', 'b', vectors.slice(6))).status, 200);
-  const cap = podCapacity('p1.x1', 1, 8);
+  const cap = model.conifer.capacity;
+  assert.equal(cap, 1_250_000 * 4);
   const { m } = await scrape();
   assert.equal(m.get('pinecone_vector_count{index_name="m2",project_name="test-project"}'), 10);
   const full = m.get('pinecone_index_fullness{index_name="m2",project_name="test-project"}');
   assert.ok(Math.abs(full - 10 / cap) < 1e-15, `${full}`);
   const s = await c.stats('m2');
   assert.ok(Math.abs(s.json.indexFullness - 10 / cap) < 1e-15);
-  // The engine in namespace 'a' computes its own fullness with its capacity table.
+  // The engine in namespace 'a' computes its own fullness with the same capacity.
   const cfg = await (await c.catalog()).dataConfig('m2');
   const own = await (await c.namespaceObject('m2', 'a')).op(cfg, 'a', 'describe_index_stats', '{}');
   const engineFull = JSON.parse(own.body).indexFullness;

@@ -1,14 +1,11 @@
 // Unit tests of the worker's pure modules (run in Node, no workerd):
-// tuple-key encoding, the pod capacity table against the engine's, the
-// 2026-07 translation, and API-key parsing.
+// tuple-key encoding, the 2026-07 translation, and API-key parsing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeKey, decodeKey } from '../../worker/src/storage.js';
-import { podCapacity } from '../../worker/src/capacity.js';
 import { createBodyFrom0726, modelTo0726, configureBodyFrom0726 } from '../../worker/src/versions.js';
 import { parseApiKeys } from '../../worker/src/auth.js';
-import { Pinecone } from '../../pkg/node.js';
 
 function cmpBytes(a, b) {
   const n = Math.min(a.length, b.length);
@@ -68,33 +65,6 @@ test('tuple keys: round trip, order and prefixes match the engine storage rules'
   assert.throws(() => encodeKey(['a', 1.5]));
   assert.throws(() => encodeKey([{}]));
   assert.throws(() => decodeKey(Uint8Array.from([2, 97])));
-});
-
-test('pod capacity matches the engine for every pod type, size, shard count and a range of dimensions', async () => {
-  const pc = new Pinecone();
-  let n = 0;
-  for (const kind of ['p1', 's1', 'p2']) {
-    for (const size of ['x1', 'x2', 'x4', 'x8']) {
-      for (const dim of [1, 8, 100, 129, 512, 513, 768, 1000, 1024, 1536, 20000]) {
-        for (const shards of [1, 3]) {
-          const name = `cap-${n++}`;
-          await pc.createIndex({
-            name,
-            dimension: dim,
-            metric: 'cosine',
-            spec: { pod: { environment: 'us-east1-gcp', podType: `${kind}.${size}`, shards, replicas: 1 } },
-          });
-          const idx = pc.index(name);
-          await idx.upsert([{ id: 'a', values: Array(dim).fill(1) }]);
-          const s = await idx.describeIndexStats();
-          const engineCap = Math.round(1 / s.indexFullness);
-          assert.equal(podCapacity(`${kind}.${size}`, shards, dim), engineCap, `${kind}.${size} dim ${dim} shards ${shards}`);
-          await pc.deleteIndex(name);
-        }
-      }
-    }
-  }
-  assert.equal(podCapacity('serverless', 1, 8), null);
 });
 
 test('2026-07 translation: create, configure and the IndexModel', () => {

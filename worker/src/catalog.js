@@ -13,7 +13,12 @@
 // - the queue of namespace objects to wipe after an index is deleted
 //   (table `wipe`, drained by the alarm);
 // - the request metrics totals per index (table `totals`) and the set of
-//   namespace objects with unflushed metrics (table `dirty`), see metrics.js.
+//   namespace objects with unflushed metrics (table `dirty`), see metrics.js;
+// - the collections, in a second engine of its own (table `coll`): a
+//   collection of an index is merged here from the one-namespace
+//   collections its namespace objects export, and an index created from a
+//   collection gets each namespace's part restored in that namespace's
+//   object.
 //
 // A read of a namespace the registry does not know is answered here by the
 // catalog's engine, which holds the index configuration and no namespaces:
@@ -22,13 +27,23 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { SqlAdapter } from './storage.js';
-import { openEngine, engineErrorResponse, dataErrorBody, controlErrorBody } from './engine.js';
-import { podCapacity } from './capacity.js';
-import { projectName, metricsFlushMs } from './config.js';
+import {
+  openEngine,
+  openScratchEngine,
+  engineErrorResponse,
+  dataErrorBody,
+  controlErrorBody,
+  mergeCollections,
+  splitCollection,
+} from './engine.js';
+import { projectName, metricsFlushMs, maxCollectionBytes } from './config.js';
 import { namespaceStub } from './names.js';
 import { DeltaTracker, combine, engineSeries, isEmpty } from './metrics.js';
 
 const WIPE_BATCH = 32;
+
+/** Namespace objects asked at once when a collection is made or restored. */
+const COLLECTION_FANOUT = 4;
 
 /** Operations that may create a namespace: always sent to its object. */
 const CREATING_OPS = new Set(['upsert', 'create_namespace']);
@@ -53,6 +68,10 @@ export class Catalog extends DurableObject {
     this.ownDirty = false;
     this.adapter = new SqlAdapter(ctx.storage, { table: 'kv' });
     this.engine = null;
+    /** The collections' engine (it holds no indexes). */
+    this.colls = null;
+    /** Names of collections being made (create or import in progress). */
+    this.pendingColls = new Set();
     /** name -> {uid, create} */
     this.meta = new Map();
     /** uid -> Map(ns -> {count, bytes, descr}) */
@@ -69,6 +88,7 @@ export class Catalog extends DurableObject {
     this.totals = new Map();
     ctx.blockConcurrencyWhile(async () => {
       this.engine = await openEngine(this.adapter, 0, projectName(env));
+      this.colls = await openEngine(new SqlAdapter(ctx.storage, { table: 'coll' }), 0, projectName(env));
       for (const row of this.sql.exec('SELECT name, uid, create_body FROM idx')) {
         this.uids.add(row.uid);
         this.meta.set(row.name, { uid: row.uid, create: JSON.parse(row.create_body) });
@@ -124,6 +144,19 @@ export class Catalog extends DurableObject {
         }
         case 'delete':
           return await this.deleteIndex(args.name);
+        case 'create_collection':
+          return await this.createCollection(args.body);
+        case 'describe_collection':
+          return { status: 200, body: this.colls.describeCollection(args.name) };
+        case 'list_collections':
+          return { status: 200, body: this.colls.listCollections() };
+        case 'delete_collection':
+          await this.colls.deleteCollection(args.name);
+          return { status: 202, body: '' };
+        case 'export_collection':
+          return { status: 200, bytes: await this.colls.exportCollection(args.name) };
+        case 'import_collection':
+          return await this.importCollection(args.name, args.bytes);
         default:
           return controlErrorBody(500, 'INTERNAL', `unknown control action ${action}`);
       }
@@ -133,16 +166,166 @@ export class Catalog extends DurableObject {
   }
 
   async createIndex(body, hostTemplate) {
+    const source = sourceCollection(body);
+    if (source !== null && this.hasCollection(source)) return this.createIndexFromCollection(body, source, hostTemplate);
+    // (Without the collection the engine refuses the body: 400, 409 or 404.)
     const model = await this.engine.createIndex(JSON.stringify(body), hostTemplate);
+    this.registerIndex(body);
+    return { status: 201, body: model };
+  }
+
+  /** Records a new index's uid and the createIndex body its namespace objects replay. */
+  registerIndex(body) {
     this.configs.delete(body.name);
-    const create = { ...body };
+    const create = withoutSource(body);
     delete create.deletion_protection;
     delete create.tags;
     const uid = crypto.randomUUID();
     this.sql.exec('INSERT OR REPLACE INTO idx (name, uid, create_body) VALUES (?, ?, ?)', body.name, uid, JSON.stringify(create));
     this.meta.set(body.name, { uid, create });
     this.uids.add(uid);
+    return uid;
+  }
+
+  hasCollection(name) {
+    try {
+      this.colls.describeCollection(name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * createIndex with `spec.*.source_collection`. The catalog's engine makes
+   * the index itself (its validation, texts and IndexModel, with
+   * `source_collection`) from a stand-in collection of the same name,
+   * dimension and vector type but no records, so the records never pass
+   * through the catalog's engine. Then each namespace of the collection is
+   * restored in its own object. If any part fails, the index is removed
+   * and every object it touched is wiped.
+   */
+  async createIndexFromCollection(body, source, hostTemplate) {
+    const info = JSON.parse(this.colls.describeCollection(source));
+    const bytes = await this.colls.exportCollection(source);
+    const standIn = await emptyCollectionLike(source, info);
+    await dropCollection(this.engine, source);
+    await this.engine.importCollection(source, standIn);
+    let model;
+    try {
+      model = await this.engine.createIndex(JSON.stringify(body), hostTemplate);
+    } finally {
+      await dropCollection(this.engine, source);
+    }
+    const name = body.name;
+    const uid = this.registerIndex(body);
+    const capacity = JSON.parse(model).conifer?.capacity;
+    if (capacity !== undefined && capacity !== null && info.vector_count > capacity) {
+      await this.abortRestore(name, uid, []);
+      return controlErrorBody(
+        403,
+        'QUOTA_EXCEEDED',
+        `Index '${name}' is full: restoring ${info.vector_count} records would bring it to ${info.vector_count}, over the capacity of ${capacity} records for its pod configuration.`,
+      );
+    }
+    const parts = splitCollection(bytes);
+    const cfg = this.dataConfig(name);
+    const results = await mapLimit(parts, COLLECTION_FANOUT, async ([ns, part]) => {
+      try {
+        return await namespaceStub(this.env, uid, ns).restorePart(cfg, ns, part);
+      } catch (e) {
+        return engineErrorResponse(e, 'data');
+      }
+    });
+    const failed = results.find((r) => r.status !== 200);
+    if (failed) {
+      await this.abortRestore(
+        name,
+        uid,
+        parts.map(([ns]) => ns),
+      );
+      return toControlError(failed);
+    }
     return { status: 201, body: model };
+  }
+
+  /** Removes an index whose restore failed, and wipes the objects of `namespaces`. */
+  async abortRestore(name, uid, namespaces) {
+    for (const ns of namespaces) this.sql.exec('INSERT OR IGNORE INTO wipe (uid, ns) VALUES (?, ?)', uid, ns);
+    try {
+      if (JSON.parse(this.engine.describeIndex(name, '')).deletion_protection === 'enabled') {
+        await this.engine.configureIndex(name, JSON.stringify({ deletion_protection: 'disabled' }), '');
+      }
+      await this.deleteIndex(name);
+    } finally {
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+  }
+
+  // ---- collections --------------------------------------------------------
+
+  /**
+   * createCollection `{name, source}`. The catalog's engine checks the body
+   * (its texts and order: 400, then 404 for an unknown source) and makes
+   * the collection's header from its configuration of the source index, as
+   * a collection without records. Each namespace object of the source
+   * exports its namespace as a one-namespace collection; the parts are
+   * merged after that header and stored in the collections' engine.
+   */
+  async createCollection(body) {
+    const name = body.name;
+    if (typeof name === 'string' && typeof body.source === 'string' && (this.pendingColls.has(name) || this.hasCollection(name))) {
+      return controlErrorBody(409, 'ALREADY_EXISTS', 'Resource already exists.');
+    }
+    if (typeof name === 'string') await dropCollection(this.engine, name); // left by a crash
+    await this.engine.createCollection(JSON.stringify(body));
+    let head;
+    try {
+      head = await this.engine.exportCollection(name);
+    } finally {
+      await dropCollection(this.engine, name);
+    }
+    this.pendingColls.add(name);
+    try {
+      const cfg = this.dataConfig(body.source);
+      const names = this.sortedNames(cfg.uid);
+      const results = await mapLimit(names, COLLECTION_FANOUT, async (ns) => {
+        try {
+          return await namespaceStub(this.env, cfg.uid, ns).exportPart(cfg, ns);
+        } catch (e) {
+          return engineErrorResponse(e, 'data');
+        }
+      });
+      const failed = results.find((r) => r.status !== 200);
+      if (failed) return toControlError(failed);
+      const parts = [head, ...results.filter((r) => r.bytes).map((r) => r.bytes)];
+      const merged = mergeCollections(name, parts);
+      const limit = maxCollectionBytes(this.env);
+      if (merged.byteLength > limit) {
+        return controlErrorBody(
+          403,
+          'QUOTA_EXCEEDED',
+          `Collection exceeds quota: index '${body.source}' makes a collection of ${merged.byteLength} bytes, over this deployment's limit of ${limit} bytes per collection.`,
+        );
+      }
+      return { status: 201, body: await this.colls.importCollection(name, merged) };
+    } finally {
+      this.pendingColls.delete(name);
+    }
+  }
+
+  /** Stores uploaded collection bytes as `name`; invalid bytes store nothing (400). */
+  async importCollection(name, bytes) {
+    if (this.pendingColls.has(name)) return controlErrorBody(409, 'ALREADY_EXISTS', 'Resource already exists.');
+    try {
+      return { status: 201, body: await this.colls.importCollection(name, bytes) };
+    } catch (e) {
+      if (e && e.conifer === true && e.code === 'DATA_LOSS') {
+        const why = String(e.message).replace(/^stored data is corrupt: /, '');
+        return controlErrorBody(400, 'INVALID_ARGUMENT', `The uploaded bytes are not a valid Conifer collection (${why}); nothing was stored.`);
+      }
+      throw e;
+    }
   }
 
   async deleteIndex(name) {
@@ -207,8 +390,9 @@ export class Catalog extends DurableObject {
     if (!m) {
       // The engine has an index the worker's table lacks (a crash between
       // the two writes of createIndex): rebuild its entry from the model.
-      const create = { name, metric: model.metric, vector_type: model.vector_type, spec: model.spec };
+      const create = withoutSource({ name, metric: model.metric, vector_type: model.vector_type, spec: model.spec });
       if (model.dimension !== undefined) create.dimension = model.dimension;
+      if (model.conifer) create.conifer = engineOptions(model.conifer);
       if (create.spec.serverless) delete create.spec.serverless.read_capacity;
       m = { uid: crypto.randomUUID(), create };
       this.sql.exec('INSERT OR REPLACE INTO idx (name, uid, create_body) VALUES (?, ?, ?)', name, m.uid, JSON.stringify(create));
@@ -221,7 +405,7 @@ export class Catalog extends DurableObject {
       uid: m.uid,
       create: m.create,
       pod: pod ? { pod_type: pod.pod_type, replicas: pod.replicas } : null,
-      capacity: pod ? podCapacity(pod.pod_type, pod.shards, model.dimension) : null,
+      capacity: (model.conifer && model.conifer.capacity) ?? null,
       dimension: model.dimension,
       metric: model.metric,
       vectorType: model.vector_type,
@@ -476,6 +660,88 @@ export class Catalog extends DurableObject {
     const dirty = this.sql.exec('SELECT uid, ns FROM dirty').toArray().map((r) => [r.uid, r.ns]);
     return { project: projectName(this.env), indexes, dirty };
   }
+}
+
+/** The `source_collection` a createIndex body names, or null. */
+function sourceCollection(body) {
+  const spec = body && typeof body.spec === 'object' && body.spec !== null ? body.spec : null;
+  if (!spec) return null;
+  for (const k of ['serverless', 'pod']) {
+    const s = spec[k];
+    if (s && typeof s === 'object' && typeof s.source_collection === 'string') return s.source_collection;
+  }
+  return null;
+}
+
+/** A copy of a createIndex body without `source_collection` (what namespace objects replay). */
+function withoutSource(body) {
+  const out = structuredClone(body);
+  for (const k of ['serverless', 'pod']) {
+    const s = out.spec && out.spec[k];
+    if (s && typeof s === 'object') delete s.source_collection;
+  }
+  return out;
+}
+
+/** The IndexModel's `conifer` settings as createIndex options (no capacity). */
+function engineOptions(conifer) {
+  const { capacity: _capacity, ...options } = conifer;
+  return options;
+}
+
+/** Deletes collection `name` from an engine if it holds one. */
+async function dropCollection(engine, name) {
+  try {
+    engine.describeCollection(name);
+  } catch {
+    return;
+  }
+  await engine.deleteCollection(name);
+}
+
+/**
+ * The bytes of a collection named `name` without namespaces, of the same
+ * dimension and vector type as the collection described by `info` (a
+ * sparse collection has no dimension).
+ */
+async function emptyCollectionLike(name, info) {
+  const scratch = await openScratchEngine();
+  try {
+    const spec = { serverless: { cloud: 'aws', region: 'us-east-1' } };
+    const dense = typeof info.dimension === 'number';
+    const body = dense
+      ? { name: 'empty', dimension: info.dimension, metric: 'cosine', spec }
+      : { name: 'empty', vector_type: 'sparse', metric: 'dotproduct', spec };
+    await scratch.createIndex(JSON.stringify(body), '');
+    await scratch.createCollection(JSON.stringify({ name, source: 'empty' }));
+    return await scratch.exportCollection(name);
+  } finally {
+    scratch.free();
+  }
+}
+
+const CONTROL_CODES = {
+  400: 'INVALID_ARGUMENT',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  412: 'FAILED_PRECONDITION',
+  429: 'RESOURCE_EXHAUSTED',
+};
+
+/** A namespace object's data-plane error as a control-plane error. */
+function toControlError(r) {
+  let message = 'Internal error';
+  let grpc = null;
+  try {
+    const b = JSON.parse(r.body);
+    message = b.message;
+    grpc = b.code;
+  } catch {
+    /* keep the defaults */
+  }
+  const code = r.status === 403 && grpc === 8 ? 'QUOTA_EXCEEDED' : CONTROL_CODES[r.status] || 'INTERNAL';
+  return controlErrorBody(r.status, code, message);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; resolves in order. */

@@ -28,3 +28,17 @@ export function metricsFlushMs(env) {
   const n = Number(env.CONIFER_METRICS_FLUSH_MS);
   return Number.isFinite(n) && n >= 10 ? n : 5000;
 }
+
+/**
+ * The largest collection this deployment makes or accepts, in bytes of its
+ * portable form. A collection passes whole through one RPC (workerd limits
+ * an RPC's serialized arguments or result to 32 MiB) and through the
+ * catalog object (one isolate of at most 128 MB, where the engine checks
+ * and re-encodes it), so 31 MiB is both the default and the most allowed.
+ */
+export const MAX_COLLECTION_BYTES = 31 * 1024 * 1024;
+
+export function maxCollectionBytes(env) {
+  const n = Number(env.CONIFER_MAX_COLLECTION_BYTES);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_COLLECTION_BYTES) : MAX_COLLECTION_BYTES;
+}

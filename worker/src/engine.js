@@ -4,15 +4,20 @@
 // Every Durable Object of the isolate opens its own `Engine` over it.
 
 import wasmModule from '../../pkg/wasm/conifer_bg.wasm';
-import { initSync, Engine } from '../../pkg/wasm/conifer.js';
+import { initSync, Engine, mergeCollections, splitCollection } from '../../pkg/wasm/conifer.js';
 
 initSync({ module: wasmModule });
 
-export { Engine };
+export { Engine, mergeCollections, splitCollection };
 
 /** Opens an engine over a storage adapter (see storage.js). */
 export function openEngine(adapter, memoryBudget, project) {
   return Engine.open('adapter', adapter, memoryBudget, project);
+}
+
+/** A throwaway engine that keeps nothing (free it after use). */
+export function openScratchEngine() {
+  return Engine.open('memory', null, 0, '');
 }
 
 /**
@@ -36,22 +41,4 @@ export function dataErrorBody(status, grpc, message) {
 
 export function controlErrorBody(status, code, message) {
   return { status, body: JSON.stringify({ error: { code, message }, status }) };
-}
-
-/**
- * Reads the JSON payload of an engine blob (4-byte kind, u16 version, u32
- * little-endian length, payload, CRC): the namespace manifest
- * `{count, bytes, ...}` that the engine writes with every change.
- * Returns null when the bytes do not look like a blob of `kind`.
- */
-export function blobJson(bytes, kind) {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 14) return null;
-  for (let i = 0; i < 4; i++) if (bytes[i] !== kind.charCodeAt(i)) return null;
-  const len = bytes[6] | (bytes[7] << 8) | (bytes[8] << 16) | (bytes[9] * 2 ** 24);
-  if (10 + len + 4 > bytes.length) return null;
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes.subarray(10, 10 + len)));
-  } catch {
-    return null;
-  }
 }

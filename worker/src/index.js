@@ -12,6 +12,7 @@ import { catalogStub, namespaceStub } from './names.js';
 import { Catalog, mapLimit } from './catalog.js';
 import { NamespaceStore } from './namespace.js';
 import { combine, renderPrometheus } from './metrics.js';
+import { maxCollectionBytes } from './config.js';
 import {
   requestVersion,
   V2026_07,
@@ -74,7 +75,12 @@ const DRAIN_BYTES = 32 * 1024 * 1024;
 
 /** Reads the body as text, refusing more than MAX_BODY_BYTES. */
 async function readBody(request) {
-  if (!request.body) return '';
+  return new TextDecoder().decode(await readBytes(request, MAX_BODY_BYTES, TOO_LARGE));
+}
+
+/** Reads the body as bytes; more than `limit` bytes is a 400 with `tooLarge`. */
+async function readBytes(request, limit, tooLarge) {
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks = [];
   let total = 0;
@@ -82,8 +88,8 @@ async function readBody(request) {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
-      if (total > DRAIN_BYTES) {
+    if (total > limit) {
+      if (total > Math.max(2 * limit, DRAIN_BYTES)) {
         await reader.cancel();
         break;
       }
@@ -92,14 +98,14 @@ async function readBody(request) {
     }
     chunks.push(value);
   }
-  if (total > MAX_BODY_BYTES) throw new HttpError(400, TOO_LARGE);
+  if (total > limit) throw new HttpError(400, tooLarge);
   const all = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 /** Parses a JSON object body; '' counts as {}. */
@@ -251,12 +257,75 @@ async function controlPlane(request, env, url, principal) {
     }
     return methodNotAllowed('control', ['GET', 'PATCH', 'DELETE']);
   }
-  if (/^\/(collections|backups|restore-jobs)(\/.*)?$/.test(path) || /^\/indexes\/[^/]+\/backups\/?$/.test(path)) {
+  if (path === '/collections' || path.startsWith('/collections/')) {
+    requireAdmin(principal);
+    return collections(request, env, path);
+  }
+  if (/^\/(backups|restore-jobs)(\/.*)?$/.test(path) || /^\/indexes\/[^/]+\/backups\/?$/.test(path)) {
     requireAdmin(principal);
     const what = path.split('/')[1] === 'indexes' ? 'backups' : path.split('/')[1];
     return controlError(501, 'UNIMPLEMENTED', `${what} are not available in this deployment yet.`);
   }
   return controlError(404, 'NOT_FOUND', `No route for ${method} ${path}.`);
+}
+
+/**
+ * Collections (admin only: a collection holds every namespace of an index):
+ * Pinecone's `POST|GET /collections`, `GET|DELETE /collections/{name}`,
+ * and Conifer's `GET /collections/{name}/export` (the portable bytes) and
+ * `PUT /collections/{name}/import` (body: such bytes).
+ */
+async function collections(request, env, path) {
+  const method = request.method;
+  const catalog = catalogStub(env);
+  if (path === '/collections' || path === '/collections/') {
+    if (method === 'GET') {
+      const r = await catalog.control('list_collections', {});
+      return respond(r.status, r.body);
+    }
+    if (method === 'POST') {
+      const body = parseControlBody(await readBody(request));
+      const r = await catalog.control('create_collection', { body });
+      return respond(r.status, r.body);
+    }
+    return methodNotAllowed('control', ['GET', 'POST']);
+  }
+  const m = /^\/collections\/([^/]+)(\/export|\/import)?$/.exec(path);
+  if (!m) return controlError(404, 'NOT_FOUND', `No route for ${method} ${path}.`);
+  const name = decodeSegment(m[1]);
+  if (m[2] === '/export') {
+    if (method !== 'GET') return methodNotAllowed('control', ['GET']);
+    const r = await catalog.control('export_collection', { name });
+    if (r.status !== 200) return respond(r.status, r.body);
+    return new Response(r.bytes, {
+      status: 200,
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${name}.cnfc"`,
+      },
+    });
+  }
+  if (m[2] === '/import') {
+    if (method !== 'PUT') return methodNotAllowed('control', ['PUT']);
+    const limit = maxCollectionBytes(env);
+    const bytes = await readBytes(
+      request,
+      limit,
+      `The collection is larger than this deployment's limit of ${limit} bytes per collection (CONIFER_MAX_COLLECTION_BYTES).`,
+    );
+    if (bytes.byteLength === 0) throw new HttpError(400, 'The request body must hold the collection bytes (from GET /collections/{name}/export).');
+    const r = await catalog.control('import_collection', { name, bytes });
+    return respond(r.status, r.body);
+  }
+  if (method === 'GET') {
+    const r = await catalog.control('describe_collection', { name });
+    return respond(r.status, r.body);
+  }
+  if (method === 'DELETE') {
+    const r = await catalog.control('delete_collection', { name });
+    return respond(r.status, r.body);
+  }
+  return methodNotAllowed('control', ['GET', 'DELETE']);
 }
 
 function hostTemplate(request, env) {

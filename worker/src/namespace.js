@@ -11,8 +11,8 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { SqlAdapter } from './storage.js';
-import { openEngine, engineErrorResponse, dataErrorBody, blobJson } from './engine.js';
-import { projectName, maxNamespaceBytes, metricsFlushMs } from './config.js';
+import { openEngine, engineErrorResponse, dataErrorBody } from './engine.js';
+import { projectName, maxNamespaceBytes, metricsFlushMs, maxCollectionBytes } from './config.js';
 import { catalogStub } from './names.js';
 import { DeltaTracker, engineSeries, isEmpty } from './metrics.js';
 
@@ -25,15 +25,12 @@ export class NamespaceStore extends DurableObject {
     this.env = env;
     this.sql = ctx.storage.sql;
     this.sql.exec('CREATE TABLE IF NOT EXISTS tomb (uid TEXT PRIMARY KEY) WITHOUT ROWID');
-    this.adapter = new SqlAdapter(ctx.storage, { table: 'kv', onPut: (key, value) => this.observe(key, value) });
+    this.adapter = new SqlAdapter(ctx.storage, { table: 'kv' });
     this.engine = null;
     this.opening = null;
     this.inflight = 0;
     this.boot = Date.now();
     this.seq = 0;
-    /** Record count and bytes, from the manifest the engine writes. */
-    this.count = 0;
-    this.bytes = 0;
     this.maxBytes = maxNamespaceBytes(env);
     this.flushMs = metricsFlushMs(env);
     this.deleted = this.sql.exec('SELECT count(*) AS n FROM tomb').one().n > 0;
@@ -46,30 +43,16 @@ export class NamespaceStore extends DurableObject {
     this.reported = null;
   }
 
-  observe(key, value) {
-    if (key[0] === 'manifest') {
-      const m = blobJson(value, 'CNFM');
-      if (m) {
-        this.count = m.count;
-        this.bytes = m.bytes;
-      }
-    }
-  }
-
   async ensureEngine(cfg, ns) {
     if (!this.engine) {
       if (!this.opening) {
         this.opening = (async () => {
-          const engine = await openEngine(engineAdapter(this.adapter), this.maxBytes * 4, projectName(this.env));
+          const engine = await openEngine(this.adapter, this.maxBytes * 4, projectName(this.env));
           try {
             engine.describeIndex(cfg.name, '');
           } catch {
             await engine.createIndex(JSON.stringify(cfg.create), '');
           }
-          const m = await this.adapter.get(['manifest', cfg.name, ns]);
-          const info = m ? blobJson(m, 'CNFM') : null;
-          this.count = info ? info.count : 0;
-          this.bytes = info ? info.bytes : 0;
           this.engine = engine;
           return engine;
         })().finally(() => {
@@ -129,8 +112,83 @@ export class NamespaceStore extends DurableObject {
     }
   }
 
+  /**
+   * This namespace as a one-namespace collection (the engine's portable
+   * bytes), for the catalog to merge into a collection of the whole index:
+   * `{status: 200, bytes}`, or `{status: 200, bytes: null}` when the
+   * namespace does not exist here. The engine stores the collection while
+   * it exports it; it is deleted again before this returns.
+   */
+  async exportPart(cfg, ns) {
+    if (this.deleted) return dataErrorBody(404, 5, `Index ${cfg.name} not found.`);
+    this.ident = { uid: cfg.uid, name: cfg.name, ns };
+    this.inflight++;
+    try {
+      const engine = await this.ensureEngine(cfg, ns);
+      try {
+        engine.describeNamespace(cfg.name, ns);
+      } catch {
+        return { status: 200, bytes: null };
+      }
+      await dropPart(engine);
+      try {
+        await engine.createCollection(JSON.stringify({ name: PART, source: cfg.name }));
+        const bytes = await engine.exportCollection(PART);
+        const limit = maxCollectionBytes(this.env);
+        if (bytes.byteLength > limit) {
+          // Refused here: the catalog could not take it (nor an RPC carry it).
+          return dataErrorBody(
+            403,
+            8,
+            `Collection exceeds quota: namespace '${ns}' of index '${cfg.name}' alone makes ${bytes.byteLength} bytes, over this deployment's limit of ${limit} bytes per collection.`,
+          );
+        }
+        return { status: 200, bytes };
+      } finally {
+        await dropPart(engine);
+      }
+    } catch (e) {
+      return engineErrorResponse(e, 'data');
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0) this.collect(cfg, ns);
+    }
+  }
+
+  /**
+   * Upserts the records of a one-namespace collection (from
+   * `splitCollection`) into this namespace, reports the new count to the
+   * catalog, and checks the per-namespace memory limit. On failure the
+   * catalog wipes the whole index being restored.
+   */
+  async restorePart(cfg, ns, bytes) {
+    if (this.deleted) return dataErrorBody(404, 5, `Index ${cfg.name} not found.`);
+    this.ident = { uid: cfg.uid, name: cfg.name, ns };
+    this.inflight++;
+    try {
+      const engine = await this.ensureEngine(cfg, ns);
+      const count = await engine.restoreInto(cfg.name, bytes);
+      await this.afterWrite(engine, cfg, ns);
+      const size = namespaceSize(engine, cfg.name, ns).bytes;
+      if (size > this.maxBytes) {
+        return dataErrorBody(
+          403,
+          8,
+          `Namespace '${ns}' of the collection holds about ${size} bytes of records, over this deployment's limit of ${this.maxBytes} bytes per namespace (one Durable Object).`,
+        );
+      }
+      return { status: 200, count };
+    } catch (e) {
+      return engineErrorResponse(e, 'data');
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0) this.collect(cfg, ns);
+    }
+  }
+
   /** Memory and pod-capacity limits of an upsert, checked before it runs. */
   async checkLimits(engine, cfg, ns, body) {
+    const { count, bytes } = namespaceSize(engine, cfg.name, ns);
     let parsed = null;
     const parse = () => {
       if (parsed === null) {
@@ -144,15 +202,15 @@ export class NamespaceStore extends DurableObject {
     };
     // A JSON number takes at least 2 characters and at most 8 bytes in
     // memory, so 8x the body bounds what it can add; parse only when close.
-    if (this.bytes + 8 * body.length > this.maxBytes) {
+    if (bytes + 8 * body.length > this.maxBytes) {
       const req = parse();
       if (req && Array.isArray(req.vectors)) {
         const add = estimateBytes(req.vectors);
-        if (this.bytes + add > this.maxBytes) {
+        if (bytes + add > this.maxBytes) {
           return dataErrorBody(
             403,
             8,
-            `Namespace '${ns}' of index '${cfg.name}' would hold about ${this.bytes + add} bytes of records, over this deployment's limit of ${this.maxBytes} bytes per namespace (one Durable Object). Delete records or spread them over more namespaces.`,
+            `Namespace '${ns}' of index '${cfg.name}' would hold about ${bytes + add} bytes of records, over this deployment's limit of ${this.maxBytes} bytes per namespace (one Durable Object). Delete records or spread them over more namespaces.`,
           );
         }
       }
@@ -160,7 +218,7 @@ export class NamespaceStore extends DurableObject {
     if (cfg.capacity !== null && cfg.capacity !== undefined) {
       const other = cfg.other || 0;
       const req = parse();
-      if (req && Array.isArray(req.vectors) && other + this.count + req.vectors.length > cfg.capacity) {
+      if (req && Array.isArray(req.vectors) && other + count + req.vectors.length > cfg.capacity) {
         const ids = [...new Set(req.vectors.map((v) => v && v.id).filter((id) => typeof id === 'string'))];
         let existing = 0;
         if (ids.length && ids.length <= 1000) {
@@ -171,7 +229,7 @@ export class NamespaceStore extends DurableObject {
             existing = 0;
           }
         }
-        const after = other + this.count + ids.length - existing;
+        const after = other + count + ids.length - existing;
         if (after > cfg.capacity) {
           return dataErrorBody(
             403,
@@ -202,7 +260,7 @@ export class NamespaceStore extends DurableObject {
     }
     const seq = [this.boot, n];
     const info = descr
-      ? { exists: true, count: Number(descr.record_count), bytes: this.bytes, descr, seq }
+      ? { exists: true, count: Number(descr.record_count), bytes: Number(descr.size_bytes) || 0, descr, seq }
       : { exists: false, count: 0, bytes: 0, descr: null, seq };
     await this.markDirty(info);
     if (!this.reported || n > this.reported.n) this.reported = { state, n };
@@ -271,8 +329,6 @@ export class NamespaceStore extends DurableObject {
     this.engine.free();
     this.engine = null;
     this.adapter.clear();
-    this.count = 0;
-    this.bytes = 0;
   }
 
   /** Wipes this object for good: its index was deleted. */
@@ -289,8 +345,6 @@ export class NamespaceStore extends DurableObject {
       this.sql.exec('INSERT OR IGNORE INTO tomb (uid) VALUES (?)', 'deleted');
     });
     this.deleted = true;
-    this.count = 0;
-    this.bytes = 0;
   }
 
   /** Stored rows (tests check that deleted namespaces leave none). */
@@ -309,27 +363,27 @@ function identFromName(name) {
   }
 }
 
-/**
- * The adapter handed to the engine. Work-around for an engine bug: when it
- * loads a namespace, `Database::load` (src/db.rs) reads a segment's number
- * from key element 4, but segment keys are `["seg", index, ns, seq]` (the
- * number is element 3), so every reload from storage failed with "bad
- * segment key". Segment keys coming out of `scan` get their number repeated
- * as a fifth element; an engine that reads element 3 is unaffected.
- */
-function engineAdapter(adapter) {
-  return {
-    get: (key) => adapter.get(key),
-    commit: (ops) => adapter.commit(ops),
-    scan: async (prefix) => {
-      const rows = await adapter.scan(prefix);
-      for (const row of rows) {
-        const k = row[0];
-        if (k.length === 4 && k[0] === 'seg' && typeof k[3] === 'number') k.push(k[3]);
-      }
-      return rows;
-    },
-  };
+/** The name of the temporary collection `exportPart` makes. */
+const PART = 'part';
+
+/** Deletes the temporary collection if a crash left one behind. */
+async function dropPart(engine) {
+  try {
+    engine.describeCollection(PART);
+  } catch {
+    return;
+  }
+  await engine.deleteCollection(PART);
+}
+
+/** Record count and bytes of `ns` as the engine counts them (0 when it does not exist). */
+function namespaceSize(engine, index, ns) {
+  try {
+    const d = JSON.parse(engine.describeNamespace(index, ns));
+    return { count: Number(d.record_count) || 0, bytes: Number(d.size_bytes) || 0 };
+  } catch {
+    return { count: 0, bytes: 0 };
+  }
 }
 
 /** Upper estimate of the record bytes an upsert adds (engine's accounting). */

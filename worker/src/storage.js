@@ -110,16 +110,12 @@ function concat(chunks) {
   return out;
 }
 
-/**
- * A storage adapter over `ctx.storage` of a SQLite-backed Durable Object.
- * `onPut(key, value)` (optional) observes every committed put.
- */
+/** A storage adapter over `ctx.storage` of a SQLite-backed Durable Object. */
 export class SqlAdapter {
-  constructor(storage, { table = 'kv', onPut } = {}) {
+  constructor(storage, { table = 'kv' } = {}) {
     this.storage = storage;
     this.sql = storage.sql;
     this.table = table;
-    this.onPut = onPut;
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS ${table} (k BLOB NOT NULL, i INTEGER NOT NULL, v BLOB NOT NULL, PRIMARY KEY (k, i)) WITHOUT ROWID`,
     );
@@ -170,7 +166,6 @@ export class SqlAdapter {
   /** Applies `ops` atomically (synchronously). */
   commitSync(ops) {
     const t = this.table;
-    const puts = [];
     this.storage.transactionSync(() => {
       for (const op of ops) {
         const k = toBuffer(encodeKey(op.key));
@@ -183,7 +178,6 @@ export class SqlAdapter {
           for (let at = 0, i = 0; at < v.byteLength; at += CHUNK_BYTES, i++) {
             this.sql.exec(`INSERT INTO ${t} (k, i, v) VALUES (?, ?, ?)`, k, i, toBuffer(v.subarray(at, at + CHUNK_BYTES)));
           }
-          puts.push(op);
         } else if (op.type === 'delete') {
           this.sql.exec(`DELETE FROM ${t} WHERE k = ?`, k);
         } else if (op.type === 'deletePrefix') {
@@ -195,7 +189,6 @@ export class SqlAdapter {
         }
       }
     });
-    if (this.onPut) for (const op of puts) this.onPut(op.key, op.value);
   }
 
   /** Removes every entry. */

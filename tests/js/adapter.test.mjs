@@ -1,0 +1,117 @@
+// The storage-adapter interface in Node: the engine's storage conformance
+// suite run through a JS in-memory adapter, a database reopened from an
+// adapter, and an adapter that breaks the contract being caught.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pinecone, runStorageConformance } from '../../pkg/node.js';
+
+/** Compares tuple keys as IndexedDB does: element by element, numbers before strings, prefix first. */
+export function compareKeys(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (typeof x !== typeof y) return typeof x === 'number' ? -1 : 1;
+    if (x < y) return -1;
+    if (x > y) return 1;
+  }
+  return a.length - b.length;
+}
+
+const startsWith = (key, prefix) => key.length >= prefix.length && prefix.every((p, i) => key[i] === p);
+
+/** A minimal in-memory adapter: a sorted array of [key, bytes]. */
+export function memoryAdapter() {
+  const rows = [];
+  const find = (key) => {
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareKeys(rows[mid][0], key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return {
+    rows,
+    async get(key) {
+      const i = find(key);
+      return i < rows.length && compareKeys(rows[i][0], key) === 0 ? rows[i][1].slice() : undefined;
+    },
+    async scan(prefix) {
+      const out = [];
+      for (let i = find(prefix); i < rows.length && startsWith(rows[i][0], prefix); i++) {
+        out.push([rows[i][0].slice(), rows[i][1].slice()]);
+      }
+      return out;
+    },
+    async commit(ops) {
+      // Validate everything first so the batch is all or nothing.
+      for (const op of ops) {
+        if (!['put', 'delete', 'deletePrefix'].includes(op.type)) throw new Error(`bad op ${op.type}`);
+      }
+      for (const op of ops) {
+        const i = find(op.key);
+        const hit = i < rows.length && compareKeys(rows[i][0], op.key) === 0;
+        if (op.type === 'put') {
+          if (hit) rows[i][1] = op.value.slice();
+          else rows.splice(i, 0, [op.key.slice(), op.value.slice()]);
+        } else if (op.type === 'delete') {
+          if (hit) rows.splice(i, 1);
+        } else {
+          let j = i;
+          while (j < rows.length && startsWith(rows[j][0], op.key)) j++;
+          rows.splice(i, j - i);
+        }
+      }
+    },
+  };
+}
+
+const spec = { serverless: { cloud: 'aws', region: 'us-east-1' } };
+
+test('storage conformance suite through a JS adapter', async () => {
+  assert.equal(await runStorageConformance(memoryAdapter()), true);
+});
+
+test('the conformance suite catches a broken adapter', async () => {
+  const a = memoryAdapter();
+  // Wrong order: strings before numbers.
+  const scan = a.scan;
+  a.scan = async (p) => (await scan(p)).reverse();
+  await assert.rejects(runStorageConformance(a), /conformance/);
+});
+
+test('reopen from an adapter: indexes, config and namespaces survive', async () => {
+  const store = memoryAdapter();
+  const pc = new Pinecone({ storage: store });
+  await pc.createIndex({ name: 'docs', dimension: 3, metric: 'euclidean', spec, tags: { team: 'a' } });
+  const idx = pc.index('docs');
+  await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      idx.namespace(`t${i % 5}`).upsert([{ id: `r${i}`, values: [i, 1, 1], metadata: { n: i } }]),
+    ),
+  );
+  await idx.namespace('t1').deleteMany(['r1']);
+  await idx.namespace('t4').deleteAll();
+
+  const pc2 = new Pinecone({ storage: store });
+  const d = await pc2.describeIndex('docs');
+  assert.equal(d.dimension, 3);
+  assert.equal(d.metric, 'euclidean');
+  assert.deepEqual(d.tags, { team: 'a' });
+  const stats = await pc2.index('docs').describeIndexStats();
+  assert.equal(stats.totalRecordCount, 39);
+  assert.deepEqual(Object.keys(stats.namespaces).sort(), ['t0', 't1', 't2', 't3']);
+  const f = await pc2.index('docs').namespace('t2').fetch(['r2', 'r7', 'r12']);
+  assert.deepEqual(Object.keys(f.records).sort(), ['r12', 'r2', 'r7']);
+  assert.deepEqual(f.records.r7.metadata, { n: 7 });
+  const q = await pc2.index('docs').namespace('t1').query({ topK: 3, vector: [6, 1, 1] });
+  assert.equal(q.matches[0].id, 'r6');
+  assert.ok(!q.matches.some((m) => m.id === 'r1'));
+  // Offboarding through the adapter leaves no key of the tenant.
+  await pc2.index('docs').deleteNamespace('t2');
+  assert.ok(store.rows.every(([k]) => k[2] !== 't2'));
+});
