@@ -15,7 +15,8 @@ import { probe } from './lib/capabilities.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const probing = process.argv[2] === '--probe';
-const [libId, dataDir, outPath, optsJson] = probing ? [process.argv[3], null, process.argv[4], '{}'] : process.argv.slice(2);
+const efcheck = process.argv[2] === '--efcheck';
+const [libId, dataDir, outPath, optsJson] = probing ? [process.argv[3], null, process.argv[4], '{}'] : efcheck ? process.argv.slice(3) : process.argv.slice(2);
 const opts = JSON.parse(optsJson);
 const adapter = byId[libId];
 if (!adapter) throw new Error(`unknown library ${libId}`);
@@ -93,6 +94,34 @@ console.error = (...a) => {
   if (printed.length > 5) printed.shift();
   origError(...a);
 };
+
+// The efSearch sweep of the libraries whose efSearch is fixed at build time
+// (Conifer, EdgeVec) asks topK = max(10, ef) of an index built with efSearch 10
+// and keeps the first 10. Check on a subset that this gives the same top-10 as
+// an index built with efSearch = ef (both engines search with max(efSearch, topK)).
+if (efcheck) {
+  const data = loadPrepared(dataDir);
+  ctx.metric = data.metric;
+  const n = Math.min(opts.n, data.nBase);
+  const nq = Math.min(opts.queries, data.nQueries);
+  const q = (i) => data.queries.subarray(i * data.dim, (i + 1) * data.dim);
+  const a = adapter.make({ ...ctx, buildEf: 10 });
+  await a.build({ base: data.base, n, dim: data.dim });
+  const out = { id: libId, n, queries: nq, checks: [] };
+  for (const ef of opts.efs) {
+    const b = adapter.make({ ...ctx, buildEf: ef });
+    await b.build({ base: data.base, n, dim: data.dim });
+    b.setEf(10);
+    a.setEf(ef);
+    let same = 0;
+    for (let i = 0; i < nq; i++) if (JSON.stringify(await a.query(q(i), 10)) === JSON.stringify(await b.query(q(i), 10))) same++;
+    out.checks.push({ ef, identical: same, of: nq });
+    await b.free();
+  }
+  await a.free();
+  writeFileSync(outPath, JSON.stringify(out));
+  process.exit(0);
+}
 
 if (probing) {
   writeFileSync(outPath, JSON.stringify(await probe(libId, ctx)));

@@ -16,6 +16,7 @@
 //   PEERS_TIMEOUT    900                    seconds per library and dataset and runtime
 //   PEERS_PROBES     1                      capability probes (Node, small data)
 //   PEERS_DOCS       1                      render docs/benchmarks.md and the chart
+//   PEERS_CONIFER_SNAPSHOT 0                also save/reload Conifer's HNSW index as a collection snapshot
 //   PEERS_OUT        bench-results/peers.json
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -73,6 +74,7 @@ const cfg = {
   probes: env.PEERS_PROBES !== '0',
   docs: env.PEERS_DOCS !== '0',
   out: env.PEERS_OUT || join(results, 'peers.json'),
+  coniferSnapshot: env.PEERS_CONIFER_SNAPSHOT === '1',
   m: defaults.m,
   efC: defaults.efC,
   coniferEfSearchDefault: defaults.efSearch,
@@ -87,7 +89,7 @@ if (cfg.datasets.includes('wordnet-minilm') && !wordnetAvailable()) {
   log('../shared/data/wordnet-minilm not found: wordnet-minilm skipped');
   cfg.datasets = cfg.datasets.filter((d) => d !== 'wordnet-minilm');
 }
-const workerOpts = { m: cfg.m, efC: cfg.efC, efs: cfg.efs, topK: cfg.topK, warmup: cfg.warmup, persist: true, reloadChecks: cfg.reloadChecks, stopRecall: cfg.stopRecall };
+const workerOpts = { coniferSnapshot: cfg.coniferSnapshot, m: cfg.m, efC: cfg.efC, efs: cfg.efs, topK: cfg.topK, warmup: cfg.warmup, persist: true, reloadChecks: cfg.reloadChecks, stopRecall: cfg.stopRecall };
 
 // ---------------------------------------------------------------- machine and versions
 function machine() {
@@ -348,6 +350,15 @@ const run = {
   datasets: {},
   runs: [],
   probes: {},
+  // found while installing and wiring the peers (see benches/peers/package.json and node-worker.mjs)
+  installNotes: [
+    '@electric-sql/pglite: the latest (0.5.x) ships no pgvector (no ./vector export, no vector.tar.gz); pinned 0.4.6, the last release with it.',
+    'vectra: the latest (0.15.0) requires Node >= 22; npm picked 0.12.3 for Node 20.',
+    'client-vector-search: its dependency @xenova/transformers needs sharp ^0.32, whose install script downloads libvips from GitHub (unreachable here); overridden to sharp 0.33.5 (libvips from npm). Not used by the benchmark (embeddings only).',
+    'hnswlib-wasm: package.json has no main/exports (import dist/hnswlib.js by path), and the Emscripten build targets the web only: in Node it needs a global `window` to load, then logs an IDBFS assertion (no indexedDB) but builds and searches.',
+    'voy-search: published as wasm-bindgen "bundler" output (imports the .wasm as an ES module); instantiated by hand in Node and in the page, as a bundler would.',
+    'edgevec: in Node `getSimdBackend()` reports "scalar"; in Chromium see the notes of its rows.',
+  ],
 };
 log(`libraries: ${cfg.libs.join(', ')}`);
 log(`datasets: ${cfg.datasets.map((d) => `${d} (${cfg.n[d]} x ${cfg.queries} queries)`).join(', ')}; runtimes: ${cfg.runtimes.join(', ')}; M=${cfg.m} efConstruction=${cfg.efC}`);
@@ -392,6 +403,18 @@ if (cfg.runtimes.includes('browser')) {
     server.close();
   }
   run.chromium = chromiumVersion;
+}
+
+// the efSearch-by-topK method, checked on a subset of the first dataset
+run.efcheck = {};
+for (const id of ['conifer-hnsw', 'edgevec'].filter((x) => cfg.libs.includes(x) && cfg.runtimes.includes('node'))) {
+  const out = join(results, 'peers-tmp', `efcheck-${id}.json`);
+  const r = await runWorker(['--efcheck', id, prepared[cfg.datasets[0]].dir, out, JSON.stringify({ n: 3000, queries: 50, efs: [16, 32, 64], m: cfg.m, efC: cfg.efC })], 300);
+  try {
+    run.efcheck[id] = JSON.parse(readFileSync(out, 'utf8'));
+  } catch {
+    run.efcheck[id] = { error: r.timeout ? 'timeout' : lastError(r.tail) };
+  }
 }
 
 if (cfg.probes) {

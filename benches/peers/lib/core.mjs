@@ -35,6 +35,7 @@ export async function runLibrary(adapter, data, ctx, opts, hooks) {
     return res;
   }
   res.metricMode = mode.mode;
+  res.persistKind = adapter.persistKind || 'snapshot';
   if (mode.note) res.metricNote = mode.note;
   const now = hooks.now;
   let stage = 'load';
@@ -77,7 +78,8 @@ export async function runLibrary(adapter, data, ctx, opts, hooks) {
       if (ef !== null && rec / nQueries >= opts.stopRecall) break; // the sweep is ascending: nothing more to learn
     }
 
-    const canPersist = adapter.persist[ctx.runtime];
+    let canPersist = adapter.persist[ctx.runtime];
+    if (canPersist === true && adapter.snapshotOptional && !opts.coniferSnapshot) canPersist = adapter.snapshotOptional;
     if (opts.persist && canPersist === true) {
       // the point the reload is checked at: the first ef reaching the target recall, else the last
       const at = res.sweep.find((p) => p.recall >= 0.95) ?? res.sweep[res.sweep.length - 1];
