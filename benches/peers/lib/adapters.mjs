@@ -110,6 +110,11 @@ function conifer(indexType, stored = false) {
           });
           idx = pc.index('bench');
         },
+        // Wait until background work the reopen queued (IndexedDB: compaction) is done:
+        // a write takes the same writer lock. Deleting an id that does not exist changes nothing.
+        async settle() {
+          await idx.deleteOne('__peers-bench-barrier__');
+        },
         // Reopen (storage adapter / IndexedDB runs): a fresh client over the same storage.
         async reopen() {
           pc = await open(await ctx.coniferStorage({ reopen: true }));
