@@ -135,6 +135,7 @@ const res = await runLibrary(adapter, data, ctx, opts, {
   now: () => performance.now(),
   stage: (s) => process.stderr.write(`STAGE ${s}\n`),
   checkpoint: async () => memory(),
+  partial: async (r) => writeFileSync(outPath, JSON.stringify({ ...r, partial: true })),
 });
 if (res.status === 'error') {
   const panic = printed.find((l) => /panicked at/.test(l));

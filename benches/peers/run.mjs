@@ -14,6 +14,7 @@
 //   PEERS_BROWSER_LIBS  default: every selected library that runs in browsers
 //   PEERS_EFS        10,16,24,32,48,64,96,128,192,256   efSearch sweep of the HNSW libraries
 //   PEERS_TIMEOUT    900                    seconds per library and dataset and runtime
+//   PEERS_PERSIST_TIMEOUT 240               seconds for one save / reload / reopen stage
 //   PEERS_PROBES     1                      capability probes (Node, small data)
 //   PEERS_DOCS       1                      render docs/benchmarks.md and the chart
 //   PEERS_CONIFER_SNAPSHOT 0                also save/reload Conifer's HNSW index as a collection snapshot
@@ -71,6 +72,7 @@ const cfg = {
   libs: (env.PEERS_LIBS || ADAPTERS.map((a) => a.id).filter((id) => !EXCLUDED[id]).join(',')).split(',').filter(Boolean),
   efs: (env.PEERS_EFS || '10,16,24,32,48,64,96,128,192,256').split(',').map(Number),
   timeout: +(env.PEERS_TIMEOUT || 900),
+  persistTimeout: +(env.PEERS_PERSIST_TIMEOUT || 240),
   probes: env.PEERS_PROBES !== '0',
   docs: env.PEERS_DOCS !== '0',
   out: env.PEERS_OUT || join(results, 'peers.json'),
@@ -121,6 +123,7 @@ function versions() {
 }
 
 // ---------------------------------------------------------------- Node runs
+const PERSIST_STAGES = new Set(['save', 'reload', 'reload-check', 'reopen', 'reopen-2']);
 function runWorker(args, timeoutS) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', join(here, 'node-worker.mjs'), ...args], {
@@ -135,17 +138,27 @@ function runWorker(args, timeoutS) {
       for (const line of s.split('\n')) {
         const m = /^STAGE (.*)/.exec(line);
         if (m) {
+          if (m[1] !== stage) stageAt = Date.now();
           stage = m[1];
           if (/^query ef=|^build$|^save$|^reload$/.test(stage)) log(`    ${stage}`);
         }
       }
     });
+    let stageAt = Date.now();
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve({ timeout: true, stage, tail });
+      resolve({ timeout: true, stage, tail, limit: timeoutS });
     }, timeoutS * 1000);
+    const watchdog = setInterval(() => {
+      if (PERSIST_STAGES.has(stage) && Date.now() - stageAt > cfg.persistTimeout * 1000) {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        resolve({ timeout: true, stage, tail, limit: cfg.persistTimeout });
+      }
+    }, 1000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(watchdog);
       resolve({ code, signal, stage, tail });
     });
   });
@@ -162,10 +175,13 @@ async function runNode(id, ds) {
   const t = Date.now();
   const r = await runWorker([id, ds.dir, out, JSON.stringify(workerOpts)], cfg.timeout);
   let res;
+  const failure = { status: r.timeout ? 'timeout' : 'crashed', stage: r.stage, error: r.timeout ? `no result within ${r.limit} s (stage: ${r.stage})` : `exit ${r.code ?? r.signal} in stage ${r.stage}: ${lastError(r.tail)}` };
   try {
     res = JSON.parse(readFileSync(out, 'utf8'));
+    if (res.partial) Object.assign(res, failure); // figures up to the failure are kept
+    delete res.partial;
   } catch {
-    res = { id, runtime: 'node', status: r.timeout ? 'timeout' : 'crashed', stage: r.stage, error: r.timeout ? `no result within ${cfg.timeout} s (stage: ${r.stage})` : `exit ${r.code ?? r.signal} in stage ${r.stage}: ${lastError(r.tail)}` };
+    res = { id, runtime: 'node', ...failure };
   }
   res.wall_s = (Date.now() - t) / 1000;
   return res;
@@ -291,8 +307,11 @@ async function runBrowser(id, ds, origin) {
   chromiumVersion ??= browser.version();
   const t = Date.now();
   let stage = 'load';
+  let stageAt = Date.now();
   let res;
+  let partial = null;
   let printed = [];
+  let watchdog;
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -301,6 +320,7 @@ async function runBrowser(id, ds, origin) {
       const s = m.text();
       const st = /^STAGE (.*)/.exec(s);
       if (st) {
+        if (st[1] !== stage) stageAt = Date.now();
         stage = st[1];
         if (/^query ef=|^build$|^save$|^reload$/.test(stage)) log(`    ${stage}`);
       } else {
@@ -316,16 +336,26 @@ async function runBrowser(id, ds, origin) {
       const r = rendererRss(marker);
       return { rss: r.rss, renderers: r.renderers, heapUsed: heap.usedSize, external: 0 };
     });
+    await page.exposeFunction('__partial', (json) => {
+      partial = JSON.parse(json);
+    });
     await page.goto(`${origin}/bench/index.html`);
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60000 });
     const run = page.evaluate(([lib, data, opts]) => window.runBench(lib, data, opts), [id, `/data/${ds.dir.split('/').pop()}`, workerOpts]);
-    const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), cfg.timeout * 1000));
+    const timeout = new Promise((resolve) => {
+      setTimeout(() => resolve(cfg.timeout), cfg.timeout * 1000);
+      watchdog = setInterval(() => {
+        if (PERSIST_STAGES.has(stage) && Date.now() - stageAt > cfg.persistTimeout * 1000) resolve(cfg.persistTimeout);
+      }, 1000);
+    });
     const r = await Promise.race([run, timeout]);
-    if (r === 'timeout') res = { id, runtime: 'browser', status: 'timeout', stage, error: `no result within ${cfg.timeout} s (stage: ${stage})` };
+    if (typeof r === 'number') res = { ...(partial || { id, runtime: 'browser' }), status: 'timeout', stage, error: `no result within ${r} s (stage: ${stage})` };
     else res = r;
   } catch (e) {
-    res = { id, runtime: 'browser', status: 'crashed', stage, error: String(e.message || e).split('\n')[0].slice(0, 400) };
+    res = { ...(partial || { id, runtime: 'browser' }), status: 'crashed', stage, error: String(e.message || e).split('\n')[0].slice(0, 400) };
   }
+  clearInterval(watchdog);
+  delete res.partial;
   if (res.status !== 'ok' && printed.length) {
     const panic = printed.find((l) => /panicked at/.test(l));
     res.printed = (panic ? [panic] : printed.slice(-3)).map((l) => l.split('\n')[0]);

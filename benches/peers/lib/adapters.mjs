@@ -348,9 +348,16 @@ const voy = {
     return {
       async build({ base, n, dim }) {
         bg = await ctx.load('voy');
-        const embeddings = [];
-        for (let i = 0; i < n; i++) embeddings.push({ id: String(i), title: '', url: '', embeddings: Array.from(base.subarray(i * dim, (i + 1) * dim)) });
-        v = new bg.Voy({ embeddings });
+        // Voy hands the resource to wasm through JSON.stringify (wasm-bindgen's
+        // into_serde): 100k x 384 in one call exceeds V8's string limit and fails
+        // with "`unwrap_throw` failed". Add it in chunks of 10,000 instead.
+        const CHUNK = 10000;
+        v = new bg.Voy();
+        for (let s = 0; s < n; s += CHUNK) {
+          const embeddings = [];
+          for (let i = s; i < Math.min(n, s + CHUNK); i++) embeddings.push({ id: String(i), title: '', url: '', embeddings: Array.from(base.subarray(i * dim, (i + 1) * dim)) });
+          v.add({ embeddings });
+        }
       },
       async query(q, k) {
         return v.search(q, k).neighbors.map((x) => +x.id);

@@ -78,6 +78,7 @@ export async function runLibrary(adapter, data, ctx, opts, hooks) {
       if (ef !== null && rec / nQueries >= opts.stopRecall) break; // the sweep is ascending: nothing more to learn
     }
 
+    await hooks.partial?.(res); // a crash or a hang while saving keeps the figures above
     let canPersist = adapter.persist[ctx.runtime];
     if (canPersist === true && adapter.snapshotOptional && !opts.coniferSnapshot) canPersist = adapter.snapshotOptional;
     if (opts.persist && canPersist === true) {
