@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 NODE_TEST := node --test --test-reporter=spec
 
-.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb clean
+.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb bench-peers clean
 
 all: pkg
 
@@ -76,6 +76,13 @@ bench-crossover: pkg
 # corruption, and the crash test (50 renderer kills, about a minute).
 test-browser: pkg
 	$(NODE_TEST) tests/browser/
+
+# Conifer against edgevec, hnswlib-wasm, voy, orama, vectra,
+# client-vector-search, pglite+pgvector and native hnswlib-node (Node and
+# headless Chromium) -> bench-results/peers.json and docs/benchmarks.md.
+bench-peers: pkg
+	cd benches/peers && npm ci --no-audit --no-fund --loglevel=error
+	node benches/peers/run.mjs
 
 # IndexedDB figures in headless Chromium -> bench-results/idb.json, docs/bench-idb.md
 bench-idb: pkg
