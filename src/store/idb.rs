@@ -551,13 +551,15 @@ impl IdbStorage {
                 let mut q = s.inner.queue.borrow_mut();
                 let mut bytes = 0usize;
                 let mut out = Vec::new();
-                while let Some(p) = q.front() {
-                    let b: usize = p.ops.iter().map(|o| if let Op::Put(_, v) = o { v.len() } else { 0 }).sum();
+                while let Some(b) = q
+                    .front()
+                    .map(|p| p.ops.iter().map(|o| if let Op::Put(_, v) = o { v.len() } else { 0 }).sum::<usize>())
+                {
                     if !out.is_empty() && bytes + b > MAX_TXN_BYTES {
                         break;
                     }
                     bytes += b;
-                    out.push(q.pop_front().expect("front exists"));
+                    out.extend(q.pop_front());
                 }
                 out
             };
