@@ -121,6 +121,13 @@ impl IndexState {
         }
     }
 
+    /// [`IndexState::visibility`] as the predicate namespaces take.
+    fn visible(&self, ns: &str) -> Visible {
+        Visible(self.visibility(ns).map(|fields| -> FieldPredicate {
+            Box::new(move |f: &str| fields.iter().any(|x| x == f))
+        }))
+    }
+
     /// Fields filters may see: the pod `metadata_config.indexed` list
     /// intersected with the namespace schema, when either is set.
     fn visibility(&self, ns: &str) -> Option<Vec<String>> {
@@ -131,6 +138,18 @@ impl IndexState {
             (None, Some(b)) => Some(b),
             (Some(a), Some(b)) => Some(a.iter().filter(|f| b.contains(f)).cloned().collect()),
         }
+    }
+}
+
+/// A predicate over metadata field names.
+type FieldPredicate = Box<dyn Fn(&str) -> bool>;
+
+/// Which metadata fields filters may see, as a predicate (`None`: all).
+struct Visible(Option<FieldPredicate>);
+
+impl Visible {
+    fn get(&self) -> Option<&dyn Fn(&str) -> bool> {
+        self.0.as_deref()
     }
 }
 
@@ -363,14 +382,13 @@ impl Engine {
         let Some(ns) = ns else {
             return Ok(json!({"matches": [], "namespace": ns_name, "usage": {"readUnits": 1}}).to_string());
         };
-        let visible = idx.visibility(&ns_name);
-        let vis_fn = visible.as_ref().map(|v| move |f: &str| v.iter().any(|x| x == f));
+        let visible = idx.visible(&ns_name);
         let hits = ns.search(&SearchRequest {
             vector: &vector,
             sparse: sparse_q.as_ref(),
             top_k,
             filter: filter.as_ref(),
-            visible: vis_fn.as_ref().map(|f| f as &dyn Fn(&str) -> bool),
+            visible: visible.get(),
         });
         let records: Vec<(Record, f32)> =
             hits.iter().filter_map(|h| ns.record(h.slot).map(|r| (r, h.score))).collect();
@@ -425,12 +443,7 @@ impl Engine {
         let mut records = Vec::new();
         let mut next = None;
         if let Some(ns) = idx.loaded(&ns_name)? {
-            let visible = idx.visibility(&ns_name);
-            let vis_fn = visible.as_ref().map(|v| move |f: &str| v.iter().any(|x| x == f));
-            let mut ids: Vec<String> = ns.ids_of(&ns.matching_slots(
-                &filter,
-                vis_fn.as_ref().map(|f| f as &dyn Fn(&str) -> bool),
-            ));
+            let mut ids: Vec<String> = ns.ids_of(&ns.matching_slots(&filter, idx.visible(&ns_name).get()));
             ids.sort_unstable();
             let start = match &after {
                 Some(a) => ids.partition_point(|id| id.as_str() <= a.as_str()),
@@ -456,7 +469,7 @@ impl Engine {
         let idx = self.index_mut(index)?;
         let shape = idx.shape();
         let set = api::set_metadata(req.set_metadata.as_ref())?;
-        let visible = idx.visibility(&ns_name);
+        let visible = idx.visible(&ns_name);
         let none = || (json!({}), Change::None);
         match (req.id, req.filter) {
             (Some(_), Some(_)) => Err(Error::invalid("An update must target either an `id` or a `filter`, not both.")),
@@ -503,8 +516,7 @@ impl Engine {
                 let Some(ns) = idx.loaded_mut(&ns_name)? else {
                     return Ok((json!({"matchedRecords": 0}), Change::None));
                 };
-                let vis_fn = visible.as_ref().map(|v| move |f: &str| v.iter().any(|x| x == f));
-                let slots = ns.matching_slots(&filter, vis_fn.as_ref().map(|f| f as &dyn Fn(&str) -> bool));
+                let slots = ns.matching_slots(&filter, visible.get());
                 let matched = slots.len();
                 let Some(set) = set.filter(|_| !req.dry_run) else {
                     return Ok((json!({"matchedRecords": matched}), Change::None));
@@ -557,7 +569,7 @@ impl Engine {
             }
         }
         let filter = api::filter(req.filter.as_ref())?;
-        let visible = idx.visibility(&ns_name);
+        let visible = idx.visible(&ns_name);
         if !idx.namespaces.contains_key(&ns_name) {
             return Err(Error::NamespaceNotFound(ns_name));
         }
@@ -569,8 +581,7 @@ impl Engine {
         let ids = match (req.ids, filter) {
             (Some(ids), _) => ids,
             (None, Some(f)) => {
-                let vis_fn = visible.as_ref().map(|v| move |f: &str| v.iter().any(|x| x == f));
-                ns.ids_of(&ns.matching_slots(&f, vis_fn.as_ref().map(|f| f as &dyn Fn(&str) -> bool)))
+                ns.ids_of(&ns.matching_slots(&f, visible.get()))
             }
             (None, None) => Vec::new(),
         };
@@ -623,9 +634,7 @@ impl Engine {
                 None => st.count(),
                 Some(f) => {
                     let ns = idx.loaded(name)?.ok_or_else(|| Error::NamespaceNotFound(name.clone()))?;
-                    let visible = idx.visibility(name);
-                    let vis_fn = visible.as_ref().map(|v| move |f: &str| v.iter().any(|x| x == f));
-                    ns.matching_slots(f, vis_fn.as_ref().map(|f| f as &dyn Fn(&str) -> bool)).len()
+                    ns.matching_slots(f, idx.visible(name).get()).len()
                 }
             };
             total += count;
