@@ -210,7 +210,7 @@ function stability(run, prev) {
     n++;
   }
   if (!n) return '';
-  const libsNote = same ? '' : prev.config.libs.length !== run.config.libs.length ? ` The other run measured ${prev.config.libs.length} of the ${run.config.libs.length} libraries (${run.config.libs.filter((x) => !prev.config.libs.includes(x)).map(label).join(', ')} left out to keep it short); ${prev.config.persistTimeout !== run.config.persistTimeout ? ` Its limit for one save/reload stage was ${prev.config.persistTimeout} s (${run.config.persistTimeout} s above).` : ''} Everything else was the same.` : ' (**different configuration**: compare with care)';
+  const libsNote = same ? '' : prev.config.libs.length !== run.config.libs.length ? ` The other run measured ${prev.config.libs.length} of the ${run.config.libs.length} libraries (${run.config.libs.filter((x) => !prev.config.libs.includes(x)).map(label).join(', ')} left out to keep it short).${prev.config.persistTimeout !== run.config.persistTimeout ? ` Its limit for one save/reload stage was ${prev.config.persistTimeout} s (${run.config.persistTimeout} s above).` : ''} Everything else was the same.` : ' (**different configuration**: compare with care)';
   return `### Run to run\n\nThe same benchmark run twice on the shared machine: the other run (started ${prev.started.replace('T', ' ').slice(0, 16)} UTC, load average ${prev.loadavg.start.map((x) => x.toFixed(1)).join(' / ')} at its start) against the run above.${libsNote} Ratio = run above / other run; differences are the machine's noise, not changes.\n\n${rows.join('\n')}\n`;
 }
 
