@@ -31,9 +31,10 @@ const heapDelta = (r) => (r.mem?.after && r.mem?.before ? r.mem.after.heapUsed +
 
 function statusNote(r) {
   if (r.status === 'ok') return '';
+  if (r.status === 'error' && r.stage === 'reload' && r.saved_bytes === 0) return `**error** in reload: save produced 0 bytes (an empty serialisation), so the reload fails: ${(r.panic ?? r.printed?.[0] ?? r.error ?? '').split(' | ')[0].slice(0, 200)}`;
   if (r.status === 'unsupported') return `not run: ${r.reason}`;
   if (r.status === 'unavailable') return `not available: ${r.error?.split(' | ')[0]}`;
-  const detail = r.panic ?? r.printed?.find((l) => /panicked|Error/.test(l)) ?? '';
+  const detail = r.panic ?? r.printed?.find((l) => /panicked|error/i.test(l)) ?? '';
   return `**${r.status}** in ${r.stage}: ${(r.error || '').split(' | ')[0].slice(0, 220)}${detail ? ` (${detail.slice(0, 200)})` : ''}`;
 }
 
@@ -166,7 +167,7 @@ function targetText(ts) {
 function capabilityTable(run) {
   const ids = Object.keys(run.probes);
   if (!ids.length) return '';
-  const cell = (c) => (!c ? '–' : `${c.ok === true ? 'yes' : c.ok === false ? 'no' : 'no'}${c.note ? `: ${esc(c.note)}` : ''}`);
+  const cell = (c) => (!c ? '–' : c.ok === null ? esc(c.note) : `${c.ok ? 'yes' : 'no'}${c.note ? `: ${esc(c.note)}` : ''}`);
   const persist = (id, runtime) => {
     const rs = run.runs.filter((r) => r.id === id && r.runtime === runtime);
     if (!rs.length) {
@@ -175,7 +176,7 @@ function capabilityTable(run) {
     }
     const good = rs.filter((r) => r.reload_ms !== undefined);
     if (good.length) return `yes (${good.map((r) => r.dataset).join(', ')})`;
-    const bad = rs.find((r) => r.status !== 'ok' && ['save', 'reload', 'reload-check', 'reopen'].includes(r.stage));
+    const bad = rs.find((r) => r.status !== 'ok' && r.status !== 'unsupported');
     if (bad) return `no: ${esc(statusNote(bad).replace(/\*\*/g, '').slice(0, 200))}`;
     const why = rs.find((r) => typeof r.persist === 'string' && r.persist !== 'skipped');
     if (why) return `no: ${esc(why.persist)}`;
@@ -193,7 +194,7 @@ function capabilityTable(run) {
 function stability(run, prev) {
   if (!prev) return '';
   const same = JSON.stringify({ ...prev.config, out: undefined }) === JSON.stringify({ ...run.config, out: undefined });
-  const rows = ['| dataset | runtime | library | p50 ms at target, previous → this run | build s, previous → this run | save + reload ms, previous → this run |', '|---|---|---|---|---|---|'];
+  const rows = ['| dataset | runtime | library | p50 ms at recall ≥ 0.95: other run → run above | build s: other → above | save + reload ms: other → above |', '|---|---|---|---|---|---|'];
   let n = 0;
   for (const r of run.runs) {
     if (r.status !== 'ok') continue;
@@ -209,7 +210,8 @@ function stability(run, prev) {
     n++;
   }
   if (!n) return '';
-  return `### Run to run\n\nThe previous run (${prev.started}, load average ${prev.loadavg.start.map((x) => x.toFixed(1)).join('/')} at its start) against this one${same ? ' (same configuration)' : ' (**different configuration**: compare with care)'}; ratio = this / previous.\n\n${rows.join('\n')}\n`;
+  const libsNote = same ? '' : prev.config.libs.length !== run.config.libs.length ? ` The other run measured ${prev.config.libs.length} of the ${run.config.libs.length} libraries (${run.config.libs.filter((x) => !prev.config.libs.includes(x)).map(label).join(', ')} left out to keep it short).${prev.config.persistTimeout !== run.config.persistTimeout ? ` Its limit for one save/reload stage was ${prev.config.persistTimeout} s (${run.config.persistTimeout} s above).` : ''} Everything else was the same.` : ' (**different configuration**: compare with care)';
+  return `### Run to run\n\nThe same benchmark run twice on the shared machine: the other run (started ${prev.started.replace('T', ' ').slice(0, 16)} UTC, load average ${prev.loadavg.start.map((x) => x.toFixed(1)).join(' / ')} at its start) against the run above.${libsNote} Ratio = run above / other run; differences are the machine's noise, not changes.\n\n${rows.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------- chart
