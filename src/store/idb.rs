@@ -223,28 +223,10 @@ fn idb_fail(context: &str, e: idb::Error) -> Fail {
     }
 }
 
-pub fn key_to_js(key: &[Part]) -> Array {
-    key.iter()
-        .map(|p| match p {
-            Part::Int(n) => JsValue::from_f64(*n as f64),
-            Part::Str(s) => JsValue::from_str(s),
-        })
-        .collect()
-}
+use crate::wasm::adapter::{key_to_js, parse_js_key};
 
 fn key_from_js(v: &JsValue) -> Result<Key> {
-    let arr = v.dyn_ref::<Array>().ok_or_else(|| Error::Corrupt("IndexedDB key is not an array".into()))?;
-    arr.iter()
-        .map(|p| {
-            if let Some(s) = p.as_string() {
-                Ok(Part::Str(s))
-            } else if let Some(n) = p.as_f64().filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n < 9.007_199_254_740_992e15) {
-                Ok(Part::Int(n as u64))
-            } else {
-                Err(Error::Corrupt("IndexedDB key part is neither a string nor an integer".into()))
-            }
-        })
-        .collect()
+    parse_js_key(v).ok_or_else(|| Error::Corrupt("IndexedDB key is not an array of strings and integers".into()))
 }
 
 /// `IDBKeyRange.bound(prefix, [...prefix, []])`: the prefix and every key

@@ -58,19 +58,24 @@ pub fn key_to_js(key: &[Part]) -> Array {
         .collect()
 }
 
-pub fn key_from_js(v: &JsValue) -> Result<Key> {
-    let arr = v.dyn_ref::<Array>().ok_or_else(|| Error::Storage("adapter returned a key that is not an array".into()))?;
+/// Parses a JS array key into a tuple key (`None` if it is not one). Shared
+/// by this adapter and the IndexedDB store, which map `None` to their own
+/// error.
+pub fn parse_js_key(v: &JsValue) -> Option<Key> {
+    let arr = v.dyn_ref::<Array>()?;
     arr.iter()
-        .map(|p| {
-            if let Some(s) = p.as_string() {
-                Ok(Part::Str(s))
-            } else if let Some(n) = p.as_f64().filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n < 9.007_199_254_740_992e15) {
-                Ok(Part::Int(n as u64))
-            } else {
-                Err(Error::Storage("adapter returned a key part that is neither a string nor an integer".into()))
-            }
+        .map(|p| match p.as_string() {
+            Some(s) => Some(Part::Str(s)),
+            None => p
+                .as_f64()
+                .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n < 9.007_199_254_740_992e15)
+                .map(|n| Part::Int(n as u64)),
         })
         .collect()
+}
+
+pub fn key_from_js(v: &JsValue) -> Result<Key> {
+    parse_js_key(v).ok_or_else(|| Error::Storage("adapter returned a key that is not an array of strings and integers".into()))
 }
 
 fn bytes_from_js(v: &JsValue) -> Result<Vec<u8>> {
