@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 NODE_TEST := node --test --test-reporter=spec
 
-.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb bench-peers clean
+.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb bench-peers bench-hnsw clean
 
 all: pkg
 
@@ -83,6 +83,14 @@ test-browser: pkg
 bench-peers: pkg
 	cd benches/peers && npm ci --no-audit --no-fund --loglevel=error
 	node benches/peers/run.mjs
+
+# HNSW (issue #4): Conifer wasm in Node and native, hnswlib-node (from
+# benches/peers) and hora 0.1.1 in wasm (benches/hora) on wordnet-minilm
+# -> bench-results/hnsw.json and docs/bench-hnsw.md. HNSW_BENCH_N=10000 for a
+# quick run; needs ../shared/data (says so and measures nothing without it).
+bench-hnsw: pkg
+	cd benches/peers && npm ci --no-audit --no-fund --loglevel=error
+	node benches/hnsw.mjs
 
 # IndexedDB figures in headless Chromium -> bench-results/idb.json, docs/bench-idb.md
 bench-idb: pkg
