@@ -37,6 +37,11 @@ use crate::store::{Op, Part, Storage};
 const SNAPSHOT_CHUNK: usize = 4096;
 /// Segments a namespace may accumulate before it is compacted.
 const COMPACT_AFTER_SEGMENTS: u64 = 64;
+/// A stored graph is refreshed (by a compaction) once this many records, or
+/// a tenth of the namespace if more, were written after its snapshot: a
+/// reopen inserts at most that many into the installed graph, a tenth of a
+/// full rebuild.
+const GRAPH_STALE_MIN: u64 = 2_000;
 
 /// The data operations `call` dispatches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +107,9 @@ struct Manifest {
     snapshot_end: u64,
     #[serde(default)]
     graph: bool,
+    /// Records written (upserted or updated) since that snapshot.
+    #[serde(default)]
+    pending: u64,
 }
 
 /// Options for [`Database::open`].
@@ -302,6 +310,7 @@ impl<S: Storage> Database<S> {
                 let change = self.engine.borrow_mut().insert_records(index, &ns, chunk.to_vec())?;
                 self.persist(change).await?;
             }
+            self.queue_graph_store(index, &ns);
         }
         Ok(())
     }
@@ -377,6 +386,7 @@ impl<S: Storage> Database<S> {
                 self.ensure_loaded(index, &ns).await?;
                 let (out, change) = self.engine.borrow_mut().upsert(index, req)?;
                 self.persist(change).await?;
+                self.queue_graph_store(index, &ns);
                 self.after_use(index, &ns).await;
                 Ok(out.to_string())
             }
@@ -410,6 +420,7 @@ impl<S: Storage> Database<S> {
                 self.ensure_loaded(index, &ns).await?;
                 let (out, change) = self.engine.borrow_mut().update(index, req)?;
                 self.persist(change).await?;
+                self.queue_graph_store(index, &ns);
                 self.after_use(index, &ns).await;
                 Ok(out.to_string())
             }
@@ -552,11 +563,7 @@ impl<S: Storage> Database<S> {
         self.engine.borrow_mut().install_namespace(index, ns, namespace, manifest.schema.clone())?;
         if needs_compaction {
             if self.defer_compaction.get() {
-                let k = (index.to_string(), ns.to_string());
-                let mut due = self.compaction_due.borrow_mut();
-                if !due.contains(&k) {
-                    due.push(k);
-                }
+                self.queue_compaction(index, ns);
             } else {
                 // A failed compaction changes nothing: the old log stays valid.
                 let _ = self.compact(index, ns).await;
@@ -572,6 +579,41 @@ impl<S: Storage> Database<S> {
     // with a Web Lock and, before writing or when notified, tells this
     // database what other tabs changed; these methods bring memory back in
     // line with storage for exactly those parts.
+
+    fn queue_compaction(&self, index: &str, ns: &str) {
+        let k = (index.to_string(), ns.to_string());
+        let mut due = self.compaction_due.borrow_mut();
+        if !due.contains(&k) {
+            due.push(k);
+        }
+    }
+
+    /// After a write: queues a compaction that stores the namespace's graph
+    /// when storage has none for it, or when the stored one lags by more
+    /// than `GRAPH_STALE_MIN` records or a tenth of the namespace, so that a
+    /// reopen installs the graph instead of rebuilding it. It runs when the
+    /// host calls [`Self::compact_due`]: the JS package does so once writes
+    /// pause, and on `close()`; the edge worker when its object is idle.
+    fn queue_graph_store(&self, index: &str, ns: &str) {
+        if !self.storage.persistent() {
+            return;
+        }
+        let has_graph = {
+            let engine = self.engine.borrow();
+            let st = engine.indexes.get(index).and_then(|i| i.namespaces.get(ns));
+            matches!(st, Some(NsState { entry: NsEntry::Loaded(n), .. }) if n.has_graph())
+        };
+        if !has_graph {
+            return;
+        }
+        let stale = match self.manifests.borrow().get(&(index.to_string(), ns.to_string())) {
+            Some(m) => !m.graph || m.pending >= GRAPH_STALE_MIN.max(m.count as u64 / 10),
+            None => false,
+        };
+        if stale {
+            self.queue_compaction(index, ns);
+        }
+    }
 
     /// Queue compaction found due while loading instead of running it inside
     /// the load (which holds the load gate and delays the first read).
@@ -725,6 +767,7 @@ impl<S: Storage> Database<S> {
                 schema: schema.clone(),
                 snapshot_end: seq,
                 graph: graph.is_some(),
+                pending: 0,
             };
             match graph {
                 Some(g) => ops.push(Op::Put(key!["graph", index, ns], g)),
@@ -880,6 +923,7 @@ impl<S: Storage> Database<S> {
                 }
                 let seq = m.next_seq;
                 m.next_seq += 1;
+                m.pending = m.pending.saturating_add(segment.upserts.len() as u64);
                 let ops = vec![
                     Op::Put(key!["seg", index.as_str(), namespace.as_str(), seq], codec::encode_segment(segment, dim)),
                     Op::Put(key!["manifest", index.as_str(), namespace.as_str()], blob_json(KIND_MANIFEST, &m)),

@@ -189,11 +189,12 @@ impl Engine {
             if !project.is_empty() {
                 options.project = project;
             }
-            let idb = matches!(store, AnyStorage::Idb(_));
+            let persistent = !matches!(store, AnyStorage::Ephemeral(_));
             let db = Database::open(store, options).await.map_err(|e| to_js_error(&e))?;
-            // Compaction runs later, under the cross-tab write lock (see
-            // `compactDue`), not inside the first read of a namespace.
-            db.set_defer_compaction(idb);
+            // Compaction runs later (see `compactDue`: the package runs it
+            // once writes pause, under the cross-tab write lock with
+            // IndexedDB), not inside the first read of a namespace.
+            db.set_defer_compaction(persistent);
             Ok(Engine { db: Rc::new(db) }.into())
         })
     }
