@@ -365,8 +365,24 @@ impl<S: Storage> Database<S> {
     /// API's body, camelCase), recording metrics. `now` is a clock in
     /// milliseconds supplied by the caller (the engine does no I/O).
     pub async fn call(&self, op: DataOp, index: &str, body: &str, now: &dyn Fn() -> f64) -> Result<String> {
+        self.call_with_vector(op, index, body, None, now).await
+    }
+
+    /// [`Self::call`] with a query's dense vector passed as numbers instead
+    /// of inside the JSON body (the JS package does this for queries: it
+    /// skips printing and parsing a few thousand digits per query). Each
+    /// value is narrowed to f32 as the JSON path narrows it; only `query`
+    /// takes a vector this way, and its body must not carry one too.
+    pub async fn call_with_vector(
+        &self,
+        op: DataOp,
+        index: &str,
+        body: &str,
+        vector: Option<&[f64]>,
+        now: &dyn Fn() -> f64,
+    ) -> Result<String> {
         let started = now();
-        let result = self.call_inner(op, index, body).await;
+        let result = self.call_inner(op, index, body, vector).await;
         if let Some(rt) = op.request_type() {
             let secs = (now() - started).max(0.0) / 1000.0;
             self.metrics.borrow_mut().record(index, rt, result.is_ok(), secs);
@@ -374,9 +390,12 @@ impl<S: Storage> Database<S> {
         result
     }
 
-    async fn call_inner(&self, op: DataOp, index: &str, body: &str) -> Result<String> {
+    async fn call_inner(&self, op: DataOp, index: &str, body: &str, vector: Option<&[f64]>) -> Result<String> {
         if body.len() > api::MAX_BODY_BYTES {
             return Err(Error::invalid(api::TOO_LARGE));
+        }
+        if vector.is_some() && op != DataOp::Query {
+            return Err(Error::Argument("Only a query takes its vector outside the body.".into()));
         }
         self.engine.borrow().index(index)?;
         match op {
@@ -391,7 +410,13 @@ impl<S: Storage> Database<S> {
                 Ok(out.to_string())
             }
             DataOp::Query => {
-                let req: api::QueryRequest = api::parse(body)?;
+                let mut req: api::QueryRequest = api::parse(body)?;
+                if let Some(v) = vector {
+                    if req.vector.is_some() {
+                        return Err(Error::invalid("Cannot provide `vector` both in the body and separately."));
+                    }
+                    req.vector = Some(v.iter().map(|&x| x as f32).collect());
+                }
                 let ns = api::namespace_name(req.namespace.as_deref())?;
                 self.ensure_loaded(index, &ns).await?;
                 let out = self.engine.borrow().query(index, req)?;

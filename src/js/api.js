@@ -105,12 +105,13 @@ function snakify(v, keep = false) {
   return out;
 }
 
-function toNumbers(values, what) {
+/** Checks an array of finite numbers; returns a copy as an `Out` (Array or Float64Array). */
+function toNumbers(values, what, Out = Array) {
   if (values === undefined || values === null) return undefined;
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
     throw argError(`\`${what}\` must be an array of numbers.`);
   }
-  const out = new Array(values.length);
+  const out = new Out(values.length);
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
     if (typeof x !== 'number') throw argError(`\`${what}\` must be an array of numbers; item ${i} is ${typeof x}.`);
@@ -506,11 +507,12 @@ export class Index {
     return new Index(this._pc, this._name, this._host, ns);
   }
 
-  async _call(op, body) {
+  /** `vector`: a query's dense vector as a Float64Array, passed beside the JSON body. */
+  async _call(op, body, vector) {
     const name = await this._pc._resolve(this._name, this._host);
     const db = await this._pc._engine();
     const json = stringify(body);
-    const run = () => call(db.call(op, name, json));
+    const run = vector ? () => call(db.queryWithVector(name, json, vector)) : () => call(db.call(op, name, json));
     const out = WRITE_OPS.has(op) ? await this._pc._write(run) : await run();
     this._pc._maintain(db);
     return parse(out);
@@ -553,9 +555,12 @@ export class Index {
     if (efSearch !== undefined && (typeof efSearch !== 'number' || !Number.isInteger(efSearch) || efSearch < 1)) {
       throw argError('`efSearch` must be a positive integer.');
     }
+    // The dense vector travels as a Float64Array beside the JSON body (no
+    // digits to print and parse); the engine narrows it to f32 as it would
+    // narrow JSON numbers.
+    const values = toNumbers(vector, 'vector', Float64Array);
     const body = {
       topK,
-      vector: toNumbers(vector, 'vector'),
       id,
       sparseVector: toSparse(sparseVector, 'sparseVector'),
       filter: checkFilter(filter),
@@ -564,7 +569,7 @@ export class Index {
       namespace: this._ns(options),
       efSearch,
     };
-    return this._call('query', body);
+    return this._call('query', body, values);
   }
 
   /** v<=6: `fetch(ids)`; v7+: `fetch({ ids, namespace? })`. */

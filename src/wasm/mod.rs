@@ -254,6 +254,20 @@ impl Engine {
         })
     }
 
+    /// A query whose dense vector is passed as a Float64Array instead of
+    /// inside `body` (see `Database::call_with_vector`).
+    #[wasm_bindgen(js_name = queryWithVector)]
+    pub fn query_with_vector(&self, index: String, body: String, vector: Vec<f64>) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let out = db
+                .call_with_vector(DataOp::Query, &index, &body, Some(&vector), &now_ms)
+                .await
+                .map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::from_str(&out))
+        })
+    }
+
     #[wasm_bindgen(js_name = describeNamespace)]
     pub fn describe_namespace(&self, index: &str, namespace: &str) -> Result<JsValue, JsValue> {
         let out = self.db.describe_namespace(index, namespace).map_err(|e| to_js_error(&e))?;

@@ -111,3 +111,49 @@ fn ef_search_per_query() {
     let e = db.query("g", json!({"topK": 3, "vector": vec![0.0; dim], "namespace": "t", "efSearch": "wide"})).unwrap_err();
     assert!(matches!(e, conifer::Error::InvalidArgument(_)), "{e:?}");
 }
+
+/// A query vector passed beside the body (the JS package's path) answers
+/// exactly as the same vector inside the JSON body; mixing both, or passing
+/// a vector to another operation, is refused.
+#[test]
+fn query_vector_beside_the_body() {
+    use super::{clock, seed, Db};
+    use conifer::db::DataOp;
+    use conifer::store::memory::MemoryStorage;
+    use serde_json::json;
+    let db = Db::open(MemoryStorage::new());
+    seed(&db, "cosine");
+    let v: Vec<f64> = vec![0.1, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.812345678901];
+    let in_body = db
+        .query("multitenant-app", json!({"topK": 3, "vector": v, "namespace": "tenant1", "includeValues": true}))
+        .unwrap();
+    let beside = pollster::block_on(db.0.call_with_vector(
+        DataOp::Query,
+        "multitenant-app",
+        &json!({"topK": 3, "namespace": "tenant1", "includeValues": true}).to_string(),
+        Some(&v),
+        &clock,
+    ))
+    .unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&beside).unwrap(), in_body);
+    let both = pollster::block_on(db.0.call_with_vector(
+        DataOp::Query,
+        "multitenant-app",
+        &json!({"topK": 3, "vector": v, "namespace": "tenant1"}).to_string(),
+        Some(&v),
+        &clock,
+    ));
+    assert!(both.unwrap_err().to_string().contains("both in the body and separately"));
+    let wrong_op =
+        pollster::block_on(db.0.call_with_vector(DataOp::Fetch, "multitenant-app", r#"{"ids":["A"]}"#, Some(&v), &clock));
+    assert!(matches!(wrong_op, Err(conifer::Error::Argument(_))));
+    // Validation is the same: a wrong dimension is Pinecone's error.
+    let short = pollster::block_on(db.0.call_with_vector(
+        DataOp::Query,
+        "multitenant-app",
+        r#"{"topK":1,"namespace":"tenant1"}"#,
+        Some(&[1.0, 2.0]),
+        &clock,
+    ));
+    assert!(short.unwrap_err().to_string().contains("dimension"), "dimension error expected");
+}
