@@ -88,6 +88,10 @@ pub struct QueryRequest {
     pub include_metadata: bool,
     #[serde(default)]
     pub namespace: Option<String>,
+    /// Conifer extension: the graph's candidate list size for this query
+    /// (the index's `efSearch` when absent; the search uses at least topK).
+    #[serde(default)]
+    pub ef_search: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -37,6 +37,11 @@ use crate::store::{Op, Part, Storage};
 const SNAPSHOT_CHUNK: usize = 4096;
 /// Segments a namespace may accumulate before it is compacted.
 const COMPACT_AFTER_SEGMENTS: u64 = 64;
+/// A stored graph is refreshed (by a compaction) once this many records, or
+/// a tenth of the namespace if more, were written after its snapshot: a
+/// reopen inserts at most that many into the installed graph, a tenth of a
+/// full rebuild.
+const GRAPH_STALE_MIN: u64 = 2_000;
 
 /// The data operations `call` dispatches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +107,9 @@ struct Manifest {
     snapshot_end: u64,
     #[serde(default)]
     graph: bool,
+    /// Records written (upserted or updated) since that snapshot.
+    #[serde(default)]
+    pending: u64,
 }
 
 /// Options for [`Database::open`].
@@ -302,6 +310,7 @@ impl<S: Storage> Database<S> {
                 let change = self.engine.borrow_mut().insert_records(index, &ns, chunk.to_vec())?;
                 self.persist(change).await?;
             }
+            self.queue_graph_store(index, &ns);
         }
         Ok(())
     }
@@ -356,8 +365,24 @@ impl<S: Storage> Database<S> {
     /// API's body, camelCase), recording metrics. `now` is a clock in
     /// milliseconds supplied by the caller (the engine does no I/O).
     pub async fn call(&self, op: DataOp, index: &str, body: &str, now: &dyn Fn() -> f64) -> Result<String> {
+        self.call_with_vector(op, index, body, None, now).await
+    }
+
+    /// [`Self::call`] with a query's dense vector passed as numbers instead
+    /// of inside the JSON body (the JS package does this for queries: it
+    /// skips printing and parsing a few thousand digits per query). Each
+    /// value is narrowed to f32 as the JSON path narrows it; only `query`
+    /// takes a vector this way, and its body must not carry one too.
+    pub async fn call_with_vector(
+        &self,
+        op: DataOp,
+        index: &str,
+        body: &str,
+        vector: Option<&[f64]>,
+        now: &dyn Fn() -> f64,
+    ) -> Result<String> {
         let started = now();
-        let result = self.call_inner(op, index, body).await;
+        let result = self.call_inner(op, index, body, vector).await;
         if let Some(rt) = op.request_type() {
             let secs = (now() - started).max(0.0) / 1000.0;
             self.metrics.borrow_mut().record(index, rt, result.is_ok(), secs);
@@ -365,9 +390,12 @@ impl<S: Storage> Database<S> {
         result
     }
 
-    async fn call_inner(&self, op: DataOp, index: &str, body: &str) -> Result<String> {
+    async fn call_inner(&self, op: DataOp, index: &str, body: &str, vector: Option<&[f64]>) -> Result<String> {
         if body.len() > api::MAX_BODY_BYTES {
             return Err(Error::invalid(api::TOO_LARGE));
+        }
+        if vector.is_some() && op != DataOp::Query {
+            return Err(Error::Argument("Only a query takes its vector outside the body.".into()));
         }
         self.engine.borrow().index(index)?;
         match op {
@@ -377,11 +405,18 @@ impl<S: Storage> Database<S> {
                 self.ensure_loaded(index, &ns).await?;
                 let (out, change) = self.engine.borrow_mut().upsert(index, req)?;
                 self.persist(change).await?;
+                self.queue_graph_store(index, &ns);
                 self.after_use(index, &ns).await;
                 Ok(out.to_string())
             }
             DataOp::Query => {
-                let req: api::QueryRequest = api::parse(body)?;
+                let mut req: api::QueryRequest = api::parse(body)?;
+                if let Some(v) = vector {
+                    if req.vector.is_some() {
+                        return Err(Error::invalid("Cannot provide `vector` both in the body and separately."));
+                    }
+                    req.vector = Some(v.iter().map(|&x| x as f32).collect());
+                }
                 let ns = api::namespace_name(req.namespace.as_deref())?;
                 self.ensure_loaded(index, &ns).await?;
                 let out = self.engine.borrow().query(index, req)?;
@@ -410,6 +445,7 @@ impl<S: Storage> Database<S> {
                 self.ensure_loaded(index, &ns).await?;
                 let (out, change) = self.engine.borrow_mut().update(index, req)?;
                 self.persist(change).await?;
+                self.queue_graph_store(index, &ns);
                 self.after_use(index, &ns).await;
                 Ok(out.to_string())
             }
@@ -552,11 +588,7 @@ impl<S: Storage> Database<S> {
         self.engine.borrow_mut().install_namespace(index, ns, namespace, manifest.schema.clone())?;
         if needs_compaction {
             if self.defer_compaction.get() {
-                let k = (index.to_string(), ns.to_string());
-                let mut due = self.compaction_due.borrow_mut();
-                if !due.contains(&k) {
-                    due.push(k);
-                }
+                self.queue_compaction(index, ns);
             } else {
                 // A failed compaction changes nothing: the old log stays valid.
                 let _ = self.compact(index, ns).await;
@@ -572,6 +604,41 @@ impl<S: Storage> Database<S> {
     // with a Web Lock and, before writing or when notified, tells this
     // database what other tabs changed; these methods bring memory back in
     // line with storage for exactly those parts.
+
+    fn queue_compaction(&self, index: &str, ns: &str) {
+        let k = (index.to_string(), ns.to_string());
+        let mut due = self.compaction_due.borrow_mut();
+        if !due.contains(&k) {
+            due.push(k);
+        }
+    }
+
+    /// After a write: queues a compaction that stores the namespace's graph
+    /// when storage has none for it, or when the stored one lags by more
+    /// than `GRAPH_STALE_MIN` records or a tenth of the namespace, so that a
+    /// reopen installs the graph instead of rebuilding it. It runs when the
+    /// host calls [`Self::compact_due`]: the JS package does so once writes
+    /// pause, and on `close()`; the edge worker when its object is idle.
+    fn queue_graph_store(&self, index: &str, ns: &str) {
+        if !self.storage.persistent() {
+            return;
+        }
+        let has_graph = {
+            let engine = self.engine.borrow();
+            let st = engine.indexes.get(index).and_then(|i| i.namespaces.get(ns));
+            matches!(st, Some(NsState { entry: NsEntry::Loaded(n), .. }) if n.has_graph())
+        };
+        if !has_graph {
+            return;
+        }
+        let stale = match self.manifests.borrow().get(&(index.to_string(), ns.to_string())) {
+            Some(m) => !m.graph || m.pending >= GRAPH_STALE_MIN.max(m.count as u64 / 10),
+            None => false,
+        };
+        if stale {
+            self.queue_compaction(index, ns);
+        }
+    }
 
     /// Queue compaction found due while loading instead of running it inside
     /// the load (which holds the load gate and delays the first read).
@@ -725,6 +792,7 @@ impl<S: Storage> Database<S> {
                 schema: schema.clone(),
                 snapshot_end: seq,
                 graph: graph.is_some(),
+                pending: 0,
             };
             match graph {
                 Some(g) => ops.push(Op::Put(key!["graph", index, ns], g)),
@@ -880,6 +948,7 @@ impl<S: Storage> Database<S> {
                 }
                 let seq = m.next_seq;
                 m.next_seq += 1;
+                m.pending = m.pending.saturating_add(segment.upserts.len() as u64);
                 let ops = vec![
                     Op::Put(key!["seg", index.as_str(), namespace.as_str(), seq], codec::encode_segment(segment, dim)),
                     Op::Put(key!["manifest", index.as_str(), namespace.as_str()], blob_json(KIND_MANIFEST, &m)),

@@ -337,6 +337,16 @@ impl Engine {
             }
             Some(k) => k as usize,
         };
+        let ef = match req.ef_search {
+            None => None,
+            Some(e) if e < 1 || e as u64 > crate::index::hnsw::MAX_EF as u64 => {
+                return Err(Error::invalid(format!(
+                    "`efSearch` must be between 1 and {}, got {e}.",
+                    crate::index::hnsw::MAX_EF
+                )))
+            }
+            Some(e) => Some(e as usize),
+        };
         let shape = idx.shape();
         let filter = api::filter(req.filter.as_ref())?;
         let sparse = req.sparse_vector.map(api::sparse).transpose()?;
@@ -389,6 +399,7 @@ impl Engine {
             top_k,
             filter: filter.as_ref(),
             visible: visible.get(),
+            ef,
         });
         let records: Vec<(Record, f32)> =
             hits.iter().filter_map(|h| ns.record(h.slot).map(|r| (r, h.score))).collect();

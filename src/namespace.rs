@@ -48,6 +48,9 @@ pub struct SearchRequest<'a> {
     pub filter: Option<&'a Filter>,
     /// Which metadata fields filters may see (`None`: all).
     pub visible: Option<&'a dyn Fn(&str) -> bool>,
+    /// Graph candidate list size for this query (`None`: the index's
+    /// efSearch); the walk always keeps at least `top_k` candidates.
+    pub ef: Option<usize>,
 }
 
 /// A scored match: slot and Pinecone score.
@@ -454,7 +457,7 @@ impl Namespace {
         };
         // The graph orders by the dense part only; hybrid queries scan.
         if let (Some(g), true, None) = (self.graph.as_ref(), dense, req.sparse) {
-            let ef = self.params.ef_search.max(req.top_k);
+            let ef = req.ef.unwrap_or(self.params.ef_search).max(req.top_k);
             let accept_all = |_: u32| true;
             let filtered = req.filter.map(|f| move |s: u32| self.accepts(f, req.visible, s));
             let accept: &dyn Fn(u32) -> bool = match &filtered {

@@ -104,7 +104,7 @@ fn namespace_churn(seed: u64, metric: Metric, int8: bool, steps: usize) {
         if let Err(e) = g.check_reachable() {
             panic!("{label} step {step} op {op}: {e}");
         }
-        let req = SearchRequest { vector: &q, sparse: None, top_k: 1, filter: None, visible: None };
+        let req = SearchRequest { vector: &q, sparse: None, top_k: 1, filter: None, visible: None, ef: None };
         let (got, want) = (graph.search(&req), flat.search(&req));
         assert!(
             close(got[0].score, want[0].score),

@@ -823,15 +823,26 @@ impl Hnsw {
             Some(r) if best.len() >= ef => r.0.sim,
             _ => f32::NEG_INFINITY,
         };
+        // Unvisited neighbours of the node being expanded, and their
+        // similarities: gathered first, scored in one tight loop (the vector
+        // loads of consecutive neighbours overlap instead of waiting behind
+        // heap updates), then offered to the heaps.
+        let mut batch: Vec<Cand> = Vec::with_capacity(self.cap(layer));
         while let Some(c) = open.pop() {
             if best.len() >= ef && c.sim < worst {
                 break;
             }
+            batch.clear();
             for &n in self.links(c.slot, layer) {
-                if !self.present_at(n, layer, limit) || !visited.insert(n) {
-                    continue;
+                if self.present_at(n, layer, limit) && visited.insert(n) {
+                    batch.push(Cand { sim: 0.0, slot: n });
                 }
-                let cand = Cand::new(sim(n), n);
+            }
+            for b in batch.iter_mut() {
+                *b = Cand::new(sim(b.slot), b.slot);
+            }
+            for &cand in &batch {
+                let n = cand.slot;
                 if best.len() < ef || cand.sim > worst {
                     open.push(cand);
                     if ok(n) {

@@ -37,6 +37,8 @@ const DEFAULT_HOST = '{name}.svc.conifer.local';
 
 /** Database name when `new Pinecone()` is given none. */
 const DEFAULT_NAME = 'default';
+/** Quiet time after the last call before queued compactions run. */
+const COMPACT_IDLE_MS = 1000;
 
 /** Data-plane operations that write (run under the cross-tab write lock). */
 const WRITE_OPS = new Set(['upsert', 'update', 'delete', 'create_namespace']);
@@ -103,12 +105,13 @@ function snakify(v, keep = false) {
   return out;
 }
 
-function toNumbers(values, what) {
+/** Checks an array of finite numbers; returns a copy as an `Out` (Array or Float64Array). */
+function toNumbers(values, what, Out = Array) {
   if (values === undefined || values === null) return undefined;
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
     throw argError(`\`${what}\` must be an array of numbers.`);
   }
-  const out = new Array(values.length);
+  const out = new Out(values.length);
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
     if (typeof x !== 'number') throw argError(`\`${what}\` must be an array of numbers; item ${i} is ${typeof x}.`);
@@ -196,7 +199,8 @@ export class Pinecone {
     this._options = { ...options };
     this._db = null;
     this._tabs = null;
-    this._compacting = false;
+    this._compacting = null;
+    this._compactTimer = null;
     this._hostTemplate = options.hostTemplate || DEFAULT_HOST;
   }
 
@@ -247,21 +251,45 @@ export class Pinecone {
     return this._tabs ? this._tabs.write(fn) : fn();
   }
 
-  /** @internal after a call: runs compaction the engine queued, in the background. */
+  /**
+   * @internal after a call: schedules the compactions the engine queued
+   * (folding a long segment log; storing an HNSW graph so the next open
+   * installs it instead of rebuilding it) for when calls pause for
+   * `COMPACT_IDLE_MS`, so a bulk ingest is not slowed by rewriting the
+   * namespace after every batch.
+   */
   _maintain(db) {
-    if (!this._tabs || this._compacting || db.compactionsDue() === 0) return;
-    this._compacting = true;
-    this._tabs
-      .write(() => db.compactDue())
+    if (db.compactionsDue() === 0) return;
+    clearTimeout(this._compactTimer);
+    this._compactTimer = setTimeout(() => {
+      this._compactTimer = null;
+      this._compactNow(db);
+    }, COMPACT_IDLE_MS);
+    // Node: a pending compaction does not keep the process alive (the next
+    // open builds what was not stored, and queues the compaction again).
+    this._compactTimer.unref?.();
+  }
+
+  /** @internal runs the queued compactions now, as the origin's one writer; resolves when done. */
+  _compactNow(db) {
+    clearTimeout(this._compactTimer);
+    this._compactTimer = null;
+    if (this._compacting) return this._compacting;
+    if (db.compactionsDue() === 0) return Promise.resolve();
+    // A failed compaction changes nothing (the old log stays valid); it is
+    // queued again the next time it is found due.
+    this._compacting = Promise.resolve(this._write(() => db.compactDue()))
       .catch(() => {})
       .finally(() => {
-        this._compacting = false;
+        this._compacting = null;
       });
+    return this._compacting;
   }
 
   /**
-   * Closes the storage (the IndexedDB connection). A later call opens it
-   * again.
+   * Finishes pending background work (compactions that store HNSW graphs,
+   * so the next open does not rebuild them), then closes the storage (the
+   * IndexedDB connection). A later call opens it again.
    */
   async close() {
     const p = this._db;
@@ -273,6 +301,7 @@ export class Pinecone {
     } catch {
       return;
     }
+    await this._compactNow(db);
     this._tabs?.close();
     this._tabs = null;
     db.close();
@@ -309,7 +338,9 @@ export class Pinecone {
     if (options.conifer !== undefined) body.conifer = snakify(options.conifer);
     const db = await this._engine();
     try {
-      return indexModel(parse(await this._write(() => call(db.createIndex(stringify(body), this._hostTemplate)))));
+      const created = indexModel(parse(await this._write(() => call(db.createIndex(stringify(body), this._hostTemplate)))));
+      this._maintain(db); // restoring from a collection may have built graphs to store
+      return created;
     } catch (e) {
       if (options.suppressConflicts && e instanceof PineconeConflictError) return undefined;
       throw e;
@@ -476,11 +507,12 @@ export class Index {
     return new Index(this._pc, this._name, this._host, ns);
   }
 
-  async _call(op, body) {
+  /** `vector`: a query's dense vector as a Float64Array, passed beside the JSON body. */
+  async _call(op, body, vector) {
     const name = await this._pc._resolve(this._name, this._host);
     const db = await this._pc._engine();
     const json = stringify(body);
-    const run = () => call(db.call(op, name, json));
+    const run = vector ? () => call(db.queryWithVector(name, json, vector)) : () => call(db.call(op, name, json));
     const out = WRITE_OPS.has(op) ? await this._pc._write(run) : await run();
     this._pc._maintain(db);
     return parse(out);
@@ -506,7 +538,7 @@ export class Index {
 
   async query(options) {
     if (!isPlainObject(options)) throw argError('You must pass an object to query.');
-    const { topK, vector, id, sparseVector, filter, includeValues, includeMetadata } = options;
+    const { topK, vector, id, sparseVector, filter, includeValues, includeMetadata, efSearch } = options;
     if (typeof topK !== 'number' || !Number.isInteger(topK)) {
       throw argError('You must enter an integer for the `topK` search results to be returned.');
     }
@@ -520,17 +552,24 @@ export class Index {
     if (vector === undefined && id === undefined && sparseVector === undefined) {
       throw argError('You must enter either a `vector` or an `id` (and/or a `sparseVector`) in order to query.');
     }
+    if (efSearch !== undefined && (typeof efSearch !== 'number' || !Number.isInteger(efSearch) || efSearch < 1)) {
+      throw argError('`efSearch` must be a positive integer.');
+    }
+    // The dense vector travels as a Float64Array beside the JSON body (no
+    // digits to print and parse); the engine narrows it to f32 as it would
+    // narrow JSON numbers.
+    const values = toNumbers(vector, 'vector', Float64Array);
     const body = {
       topK,
-      vector: toNumbers(vector, 'vector'),
       id,
       sparseVector: toSparse(sparseVector, 'sparseVector'),
       filter: checkFilter(filter),
       includeValues: !!includeValues,
       includeMetadata: !!includeMetadata,
       namespace: this._ns(options),
+      efSearch,
     };
-    return this._call('query', body);
+    return this._call('query', body, values);
   }
 
   /** v<=6: `fetch(ids)`; v7+: `fetch({ ids, namespace? })`. */

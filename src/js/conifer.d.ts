@@ -52,6 +52,12 @@ export interface QueryOptions<T extends RecordMetadata = RecordMetadata> {
   includeValues?: boolean;
   includeMetadata?: boolean;
   namespace?: string;
+  /**
+   * Conifer extension: the HNSW candidate list size for this query (the
+   * index's `conifer.efSearch` when omitted; at least `topK` is used).
+   * Larger is slower and more accurate; ignored by exact (flat) search.
+   */
+  efSearch?: number;
 }
 
 export interface FetchResponse<T extends RecordMetadata = RecordMetadata> {

@@ -189,11 +189,12 @@ impl Engine {
             if !project.is_empty() {
                 options.project = project;
             }
-            let idb = matches!(store, AnyStorage::Idb(_));
+            let persistent = !matches!(store, AnyStorage::Ephemeral(_));
             let db = Database::open(store, options).await.map_err(|e| to_js_error(&e))?;
-            // Compaction runs later, under the cross-tab write lock (see
-            // `compactDue`), not inside the first read of a namespace.
-            db.set_defer_compaction(idb);
+            // Compaction runs later (see `compactDue`: the package runs it
+            // once writes pause, under the cross-tab write lock with
+            // IndexedDB), not inside the first read of a namespace.
+            db.set_defer_compaction(persistent);
             Ok(Engine { db: Rc::new(db) }.into())
         })
     }
@@ -249,6 +250,20 @@ impl Engine {
             let op = DataOp::parse(&op)
                 .ok_or_else(|| to_js_error(&Error::Argument(format!("Unknown operation '{op}'."))))?;
             let out = db.call(op, &index, &body, &now_ms).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::from_str(&out))
+        })
+    }
+
+    /// A query whose dense vector is passed as a Float64Array instead of
+    /// inside `body` (see `Database::call_with_vector`).
+    #[wasm_bindgen(js_name = queryWithVector)]
+    pub fn query_with_vector(&self, index: String, body: String, vector: Vec<f64>) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let out = db
+                .call_with_vector(DataOp::Query, &index, &body, Some(&vector), &now_ms)
+                .await
+                .map_err(|e| to_js_error(&e))?;
             Ok(JsValue::from_str(&out))
         })
     }

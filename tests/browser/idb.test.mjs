@@ -281,3 +281,41 @@ test('a corrupted segment fails only its namespace, with a typed error', async (
   assert.equal(out.stats.namespaces.t2.recordCount, 1);
   await page.close();
 });
+
+test('the HNSW graph an ingest builds is stored in IndexedDB when writes pause; a reload installs it', async () => {
+  const page = await harness(browser.context, server.origin);
+  const before = await page.evaluate(async () => {
+    const pc = new C.Pinecone({ name: 'graph' });
+    await pc.createIndex({ name: 'g', dimension: 16, metric: 'cosine', spec, conifer: { indexType: 'hnsw' } });
+    const idx = pc.index('g').namespace('t');
+    for (let b = 0; b < 4; b++) {
+      await idx.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `r${b * 100 + i}`, values: vec(b * 100 + i, 16) })));
+    }
+    const hasGraph = () =>
+      new Promise((res) => {
+        indexedDB.open('conifer-db:graph').onsuccess = (e) => {
+          const r = e.target.result.transaction('kv').objectStore('kv').count(['graph', 'g', 't']);
+          r.onsuccess = () => {
+            res(r.result);
+            e.target.result.close();
+          };
+        };
+      });
+    const during = await hasGraph();
+    const deadline = performance.now() + 10_000;
+    let after = 0;
+    while (!(after = await hasGraph()) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return { during, after };
+  });
+  assert.equal(before.during, 0, 'not stored inside the ingest');
+  assert.equal(before.after, 1, 'stored once the writes paused');
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const out = await page.evaluate(async () => {
+    const pc = new C.Pinecone({ name: 'graph' });
+    const q = await pc.index('g').namespace('t').query({ topK: 1, vector: vec(321, 16), efSearch: 20 });
+    return { top: q.matches[0].id, due: (await pc._engine()).compactionsDue() };
+  });
+  assert.equal(out.top, 'r321');
+  assert.equal(out.due, 0, 'installed, not rebuilt (a rebuild at load queues a compaction to store it)');
+});

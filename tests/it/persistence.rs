@@ -5,7 +5,7 @@ use conifer::db::{DataOp::*, Options};
 use conifer::key;
 use conifer::store::memory::MemoryStorage;
 use conifer::store::Storage;
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 use super::model::{check_all, step, Model, Rng};
 use super::*;
@@ -169,4 +169,94 @@ fn graph_is_stored_and_reinstalled_not_rebuilt() {
     // Offboarding removes the graph too.
     db.call(Delete, "g", json!({"deleteAll": true, "namespace": "t"})).unwrap();
     assert!(pollster::block_on(store.get(&key!["graph", "g", "t"])).unwrap().is_none());
+}
+
+fn random_records(r: &mut Rng, from: usize, to: usize, dim: usize) -> Json {
+    let recs: Vec<Json> = (from..to)
+        .map(|i| json!({"id": format!("r{i}"), "values": (0..dim).map(|_| r.below(1000) as f32 / 500.0 - 1.0).collect::<Vec<_>>()}))
+        .collect();
+    json!(recs)
+}
+
+fn graph_state<S: Storage>(db: &Db<S>, index: &str, ns: &str) -> (u32, bool) {
+    use conifer::engine::NsEntry;
+    match &db.0.engine().indexes[index].namespaces[ns].entry {
+        NsEntry::Loaded(n) => (n.graph_builds(), n.has_graph()),
+        NsEntry::Unloaded { .. } => panic!("not loaded"),
+    }
+}
+
+/// The graph built during an ingest is stored by the compaction the writes
+/// queue (the host runs it when writes pause), so the first reopen after a
+/// bulk ingest installs it instead of rebuilding it; a stored graph that
+/// lags far behind is queued for storing again, a nearly current one not.
+#[test]
+fn graph_built_by_writes_is_stored_without_a_reopen() {
+    let store = MemoryStorage::new();
+    let db = Db::open(store.clone());
+    let mut body = serverless("g", 8, "euclidean");
+    body["conifer"] = json!({"index_type": "hnsw"});
+    db.create(body).unwrap();
+    let mut r = Rng(11);
+    for b in 0..10 {
+        db.upsert("g", "t", random_records(&mut r, b * 100, b * 100 + 100, 8)).unwrap();
+    }
+    assert_eq!(db.0.compactions_due(), 1, "the unstored graph queues one compaction");
+    assert!(pollster::block_on(store.get(&key!["graph", "g", "t"])).unwrap().is_none());
+    pollster::block_on(db.0.compact_due()).unwrap();
+    assert_eq!(db.0.compactions_due(), 0);
+    assert!(pollster::block_on(store.get(&key!["graph", "g", "t"])).unwrap().is_some());
+    // A few writes after the snapshot: the stored graph is still current
+    // enough (a reopen inserts them into it).
+    db.upsert("g", "t", random_records(&mut r, 1000, 1100, 8)).unwrap();
+    assert_eq!(db.0.compactions_due(), 0);
+    drop(db);
+
+    let db = Db::open(store.clone());
+    let top = |db: &Db<MemoryStorage>, id: &str| {
+        db.query("g", json!({"topK": 1, "id": id, "namespace": "t"})).unwrap()["matches"][0]["id"].clone()
+    };
+    assert_eq!(top(&db, "r17"), "r17");
+    assert_eq!(top(&db, "r1050"), "r1050", "records after the snapshot are in the graph");
+    assert_eq!(graph_state(&db, "g", "t"), (0, true), "reopen installs the stored graph");
+    assert_eq!(db.0.compactions_due(), 0);
+    // Past GRAPH_STALE_MIN (2,000) records written after the snapshot the
+    // graph is queued for storing again.
+    db.upsert("g", "t", random_records(&mut r, 1100, 2100, 8)).unwrap();
+    assert_eq!(db.0.compactions_due(), 0, "1,100 records behind: not yet");
+    db.upsert("g", "t", random_records(&mut r, 2100, 3100, 8)).unwrap();
+    assert_eq!(db.0.compactions_due(), 1, "2,100 records behind: store the graph again");
+    pollster::block_on(db.0.compact_due()).unwrap();
+    drop(db);
+    let db = Db::open(store.clone());
+    assert_eq!(top(&db, "r3000"), "r3000");
+    assert_eq!(graph_state(&db, "g", "t"), (0, true));
+    assert_eq!(db.call(DescribeIndexStats, "g", json!({})).unwrap()["totalVectorCount"], 3100);
+}
+
+/// Restoring an index from a collection builds its graph; the restore
+/// queues the compaction that stores it.
+#[test]
+fn graph_built_by_a_collection_restore_is_stored() {
+    let store = MemoryStorage::new();
+    let db = Db::open(store.clone());
+    let mut body = serverless("src", 8, "cosine");
+    body["conifer"] = json!({"index_type": "hnsw"});
+    db.create(body).unwrap();
+    let mut r = Rng(12);
+    db.upsert("src", "t", random_records(&mut r, 0, 300, 8)).unwrap();
+    pollster::block_on(db.0.compact_due()).unwrap();
+    pollster::block_on(db.0.create_collection(&json!({"name": "snap", "source": "src"}))).unwrap();
+    let mut body = serverless("dst", 8, "cosine");
+    body["conifer"] = json!({"index_type": "hnsw"});
+    body["spec"]["serverless"]["source_collection"] = json!("snap");
+    db.create(body).unwrap();
+    assert_eq!(db.0.compactions_due(), 1);
+    pollster::block_on(db.0.compact_due()).unwrap();
+    assert!(pollster::block_on(store.get(&key!["graph", "dst", "t"])).unwrap().is_some());
+    drop(db);
+    let db = Db::open(store);
+    let q = json!({"topK": 3, "id": "r7", "namespace": "t"});
+    assert_eq!(db.query("dst", q).unwrap()["matches"][0]["id"], "r7");
+    assert_eq!(graph_state(&db, "dst", "t"), (0, true));
 }

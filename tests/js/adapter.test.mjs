@@ -115,3 +115,41 @@ test('reopen from an adapter: indexes, config and namespaces survive', async () 
   await pc2.index('docs').deleteNamespace('t2');
   assert.ok(store.rows.every(([k]) => k[2] !== 't2'));
 });
+
+test('the graph built by an ingest is stored once writes pause, and on close; a reopen installs it', async () => {
+  const store = memoryAdapter();
+  const hasGraph = (ns) => store.rows.some(([k]) => k[0] === 'graph' && k[1] === 'g' && k[2] === ns);
+  const pc = new Pinecone({ storage: store });
+  await pc.createIndex({ name: 'g', dimension: 4, metric: 'euclidean', spec, conifer: { indexType: 'hnsw' } });
+  const vec = (i) => [Math.sin(i), Math.cos(i * 1.3), (i % 17) / 17, (i % 5) - 2];
+  const ingest = async (ns) => {
+    for (let b = 0; b < 4; b++) {
+      const records = Array.from({ length: 50 }, (_, j) => ({ id: `r${b * 50 + j}`, values: vec(b * 50 + j) }));
+      await pc.index('g').namespace(ns).upsert(records);
+    }
+  };
+  // Writes pause: the queued compaction stores the graph about a second later.
+  await ingest('quiet');
+  assert.equal(hasGraph('quiet'), false, 'not stored inside the ingest');
+  const db = await pc._engine();
+  assert.equal(db.compactionsDue(), 1);
+  const deadline = Date.now() + 10_000;
+  while (!hasGraph('quiet') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(hasGraph('quiet'), true, 'stored after the writes paused');
+  // Closing right after an ingest stores the graph before it returns.
+  await ingest('closed');
+  assert.equal(hasGraph('closed'), false);
+  await pc.close();
+  assert.equal(hasGraph('closed'), true, 'close() stores the pending graph');
+
+  const pc2 = new Pinecone({ storage: store });
+  for (const ns of ['quiet', 'closed']) {
+    const q = await pc2.index('g').namespace(ns).query({ topK: 1, vector: vec(123), efSearch: 16 });
+    assert.equal(q.matches[0].id, 'r123');
+  }
+  // Installed, not rebuilt: a rebuild at load would queue a compaction to store it.
+  assert.equal((await pc2._engine()).compactionsDue(), 0);
+  await assert.rejects(pc2.index('g').namespace('quiet').query({ topK: 1, vector: vec(1), efSearch: 0 }), /efSearch/);
+  await assert.rejects(pc2.index('g').namespace('quiet').query({ topK: 1, vector: vec(1), efSearch: 2.5 }), /efSearch/);
+  await pc2.close();
+});

@@ -91,3 +91,42 @@ test('everything acknowledged before a restart is there after it', async () => {
     await c.close();
   }
 });
+
+test('a namespace object stores its HNSW graph once writes pause, and reinstalls it after a restart', async () => {
+  const gdir = tempDir();
+  let c = await start({ persistDir: gdir });
+  const v = (i) => [Math.sin(i), Math.cos(i * 1.3), (i % 17) / 17, (i % 5) - 2, 1, (i % 3) / 3, Math.sin(i / 7), 0.5];
+  try {
+    await c.createIndex('graphy', { metric: 'euclidean', conifer: { index_type: 'hnsw' } });
+    for (let b = 0; b < 3; b++) {
+      const recs = Array.from({ length: 100 }, (_, j) => ({ id: `r${b * 100 + j}`, values: v(b * 100 + j) }));
+      assert.equal((await c.upsert('graphy', 'g', recs)).status, 200);
+    }
+    const obj = await c.namespaceObject('graphy', 'g');
+    const deadline = Date.now() + 15_000;
+    let kinds = await obj.storedKinds();
+    while (!kinds.includes('graph') && Date.now() < deadline) {
+      await sleep(100);
+      kinds = await obj.storedKinds();
+    }
+    assert.ok(kinds.includes('graph'), `graph stored after the writes paused: ${kinds}`);
+    // efSearch is accepted per query (a Conifer extension) and checked.
+    const q = await c.query('graphy', { namespace: 'g', topK: 1, vector: v(77), efSearch: 8 });
+    assert.equal(q.json.matches[0].id, 'r77');
+    const bad = await c.query('graphy', { namespace: 'g', topK: 1, vector: v(77), efSearch: 0 });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.message, /efSearch/);
+  } finally {
+    await c.close();
+  }
+  c = await start({ persistDir: gdir });
+  try {
+    const q = await c.query('graphy', { namespace: 'g', topK: 1, vector: v(250) });
+    assert.equal(q.json.matches[0].id, 'r250');
+    // Installed, not rebuilt: a graph built at load queues a compaction to store it.
+    assert.equal(await (await c.namespaceObject('graphy', 'g')).compactionsDue(), 0);
+  } finally {
+    await c.close();
+    fs.rmSync(gdir, { recursive: true, force: true });
+  }
+});

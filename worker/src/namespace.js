@@ -16,6 +16,9 @@ import { projectName, maxNamespaceBytes, metricsFlushMs, maxCollectionBytes } fr
 import { catalogStub } from './names.js';
 import { DeltaTracker, engineSeries, isEmpty } from './metrics.js';
 
+/** Quiet time before queued compactions run (see `scheduleCompaction`). */
+const COMPACT_IDLE_MS = 1000;
+
 /** Operations that change records or the namespace's existence. */
 const WRITE_OPS = new Set(['upsert', 'update', 'delete', 'create_namespace', 'delete_namespace']);
 
@@ -29,6 +32,7 @@ export class NamespaceStore extends DurableObject {
     this.engine = null;
     this.opening = null;
     this.inflight = 0;
+    this.compactTimer = null;
     this.boot = Date.now();
     this.seq = 0;
     this.maxBytes = maxNamespaceBytes(env);
@@ -108,7 +112,7 @@ export class NamespaceStore extends DurableObject {
       return res;
     } finally {
       this.inflight--;
-      if (this.inflight === 0) this.collect(cfg, ns);
+      if (this.inflight === 0) this.idle(cfg, ns);
     }
   }
 
@@ -151,7 +155,7 @@ export class NamespaceStore extends DurableObject {
       return engineErrorResponse(e, 'data');
     } finally {
       this.inflight--;
-      if (this.inflight === 0) this.collect(cfg, ns);
+      if (this.inflight === 0) this.idle(cfg, ns);
     }
   }
 
@@ -182,7 +186,7 @@ export class NamespaceStore extends DurableObject {
       return engineErrorResponse(e, 'data');
     } finally {
       this.inflight--;
-      if (this.inflight === 0) this.collect(cfg, ns);
+      if (this.inflight === 0) this.idle(cfg, ns);
     }
   }
 
@@ -312,6 +316,37 @@ export class NamespaceStore extends DurableObject {
     return isEmpty(d) ? {} : d;
   }
 
+  /** No operation is running: drop a deleted namespace, else schedule queued compactions. */
+  idle(cfg, ns) {
+    this.collect(cfg, ns);
+    this.scheduleCompaction();
+  }
+
+  /**
+   * Runs the compactions the engine queued (storing the HNSW graph so the
+   * next start installs it instead of rebuilding it; folding a long segment
+   * log) once no operation has arrived for `COMPACT_IDLE_MS`. It counts as
+   * an operation in flight, so the engine is not dropped under it.
+   */
+  scheduleCompaction() {
+    if (!this.engine || this.engine.compactionsDue() === 0) return;
+    clearTimeout(this.compactTimer);
+    this.compactTimer = setTimeout(async () => {
+      this.compactTimer = null;
+      if (!this.engine) return;
+      if (this.inflight > 0) return; // the operation running reschedules when it ends
+      const engine = this.engine;
+      this.inflight++;
+      try {
+        await engine.compactDue();
+      } catch {
+        // A failed compaction changes nothing: the old log stays valid.
+      } finally {
+        this.inflight--;
+      }
+    }, COMPACT_IDLE_MS);
+  }
+
   /**
    * When no operation is running and the namespace is gone, drops the
    * engine and empties storage, so a deleted namespace leaves nothing.
@@ -350,6 +385,16 @@ export class NamespaceStore extends DurableObject {
   /** Stored rows (tests check that deleted namespaces leave none). */
   storedRows() {
     return this.adapter.rowCount();
+  }
+
+  /** Compactions the engine has queued (a graph rebuilt at load queues one), for tests. */
+  compactionsDue() {
+    return this.engine ? this.engine.compactionsDue() : 0;
+  }
+
+  /** The kinds of stored keys (their first part: manifest, seg, graph...), for tests. */
+  storedKinds() {
+    return this.adapter.kinds();
   }
 }
 

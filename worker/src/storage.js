@@ -196,6 +196,13 @@ export class SqlAdapter {
     this.sql.exec(`DELETE FROM ${this.table}`);
   }
 
+  /** The distinct first parts of the stored keys, sorted, for tests and diagnostics. */
+  kinds() {
+    const out = new Set();
+    for (const row of this.sql.exec(`SELECT DISTINCT k FROM ${this.table}`)) out.add(String(decodeKey(new Uint8Array(row.k))[0]));
+    return [...out].sort();
+  }
+
   /** Number of stored rows (chunks), for tests and diagnostics. */
   rowCount() {
     return this.sql.exec(`SELECT count(*) AS n FROM ${this.table}`).one().n;

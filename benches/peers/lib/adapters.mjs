@@ -57,9 +57,8 @@ function conifer(indexType, stored = false) {
       const conf = () =>
         indexType === 'flat'
           ? { indexType: 'flat' }
-          : // efSearch is fixed per index; queries ask topK = max(10, ef) and keep the first 10,
-            // which is what efSearch = ef gives (the engine searches with max(efSearch, topK)).
-            { indexType: 'hnsw', m: ctx.m, efConstruction: ctx.efC, efSearch: ctx.buildEf ?? 10 };
+          : // efSearch is set per query (the `efSearch` query option), as the peers' setEf does
+            { indexType: 'hnsw', m: ctx.m, efConstruction: ctx.efC };
       const open = async (storage) => {
         mod = mod || (await ctx.load('conifer'));
         // explicit "memory" for the in-memory runs: in browsers the default is IndexedDB
@@ -85,7 +84,7 @@ function conifer(indexType, stored = false) {
           ef = e;
         },
         async query(q, k) {
-          const r = await idx.query({ topK: Math.max(k, ef), vector: q });
+          const r = await idx.query(indexType === 'hnsw' && ef ? { topK: k, vector: q, efSearch: ef } : { topK: k, vector: q });
           const out = new Array(Math.min(k, r.matches.length));
           for (let i = 0; i < out.length; i++) out[i] = +r.matches[i].id;
           return out;
@@ -110,10 +109,10 @@ function conifer(indexType, stored = false) {
           });
           idx = pc.index('bench');
         },
-        // Wait until background work the reopen queued (IndexedDB: compaction) is done:
-        // a write takes the same writer lock. Deleting an id that does not exist changes nothing.
+        // Wait until background work the reopen queued (a compaction) is done: close()
+        // finishes it. The next reopen opens a fresh client anyway.
         async settle() {
-          await idx.deleteOne('__peers-bench-barrier__');
+          await pc?.close?.();
         },
         // Reopen (storage adapter / IndexedDB runs): a fresh client over the same storage.
         async reopen() {

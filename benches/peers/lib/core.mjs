@@ -88,8 +88,12 @@ export async function runLibrary(adapter, data, ctx, opts, hooks) {
       if (adapter.persistKind === 'reopen') {
         setStage('reopen');
         res.save_ms = null; // every write was durable before its upsert resolved (in build_ms)
+        // Closing the client finishes its background work (Conifer: the compaction that
+        // stores the graph the ingest built): part of the save.
         t = now();
         await inst.drop();
+        res.close_ms = now() - t;
+        t = now();
         await inst.reopen();
         await inst.query(q(0), topK);
         res.reload_ms = now() - t;
