@@ -56,6 +56,22 @@ const libs = (env.HNSW_BENCH_LIBS || ALL_LIBS.join(',')).split(',');
 const timeoutS = Number(env.HNSW_BENCH_TIMEOUT || 10800);
 const log = (s) => console.log(`[bench-hnsw] ${s}`);
 
+function ok(r) {
+  return r && r.status !== 'failed' && Array.isArray(r.sweep);
+}
+
+// `node benches/hnsw.mjs --render [bench-results/hnsw.json]`: the report again from
+// the figures of a finished run (no measurement).
+if (process.argv[2] === '--render') {
+  const run = JSON.parse(readFileSync(process.argv[3] || join(RESULTS, 'hnsw.json'), 'utf8'));
+  const md = render(run);
+  writeFileSync(join(RESULTS, 'hnsw.md'), md);
+  const full = run.dataset.n === FULL_N && run.dataset.queries === 1000 && Object.keys(run.results).length === ALL_LIBS.length;
+  if (full) writeFileSync(join(root, 'docs', 'bench-hnsw.md'), md);
+  log(`rendered bench-results/hnsw.md${full ? ' and docs/bench-hnsw.md' : ''} from the run of ${run.started}`);
+  process.exit(0);
+}
+
 if (!existsSync(join(DATA, 'base.f16'))) {
   log(`${join(DATA, 'base.f16')} not found: this benchmark needs the wordnet-minilm data set (../shared/data/wordnet-minilm); nothing measured.`);
   process.exit(0);
@@ -259,7 +275,18 @@ function versions() {
     hora_env_rustflags: env.RUSTFLAGS || env.CARGO_ENCODED_RUSTFLAGS || null,
     hora_profile: /\[profile\.release\]([\s\S]*?)(\n\[|$)/.exec(readFileSync(join(here, 'hora', 'Cargo.toml'), 'utf8'))?.[1].trim().split('\n').join(', '),
     hora_wasm_ops: wasmOps(join(horaOut, 'hora_bench_bg.wasm')),
+    hnswlib_node_registers: x86Vector(join(here, 'peers', 'node_modules', 'hnswlib-node', 'build', 'Release', 'addon.node')),
+    conifer_native_registers: x86Vector(join(root, 'target', 'release', 'examples', 'bench_hnsw')),
   };
+}
+// Which x86 vector registers a native binary's code uses (objdump), if binutils is installed:
+// xmm only = SSE (128-bit); ymm = AVX2; zmm = AVX-512.
+function x86Vector(file) {
+  const r = spawnSync('objdump', ['-d', '--no-show-raw-insn', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) return null;
+  const out = {};
+  for (const reg of ['xmm', 'ymm', 'zmm']) out[reg] = (r.stdout.match(new RegExp(`%${reg}\\d`, 'g')) || []).length;
+  return out;
 }
 // SIMD instructions in hora's wasm, if wabt's wasm2wat is installed.
 function wasmOps(file) {
@@ -271,7 +298,6 @@ function wasmOps(file) {
 }
 
 // ------------------------------------------------------------------ summary
-const ok = (r) => r && r.status !== 'failed' && Array.isArray(r.sweep);
 function atTarget(r, target) {
   if (!ok(r)) return null;
   return r.sweep.find((p) => p.recall >= target) ?? null;
@@ -324,6 +350,7 @@ function render(run) {
   const x = (r) => (r == null ? '–' : `${r.toFixed(2)}×`);
   const m = run.machine;
   const v = run.versions;
+  const regs = (r) => (r ? `; objdump: ${r.xmm.toLocaleString('en-US')} xmm (128-bit), ${r.ymm} ymm, ${r.zmm} zmm register operands` : '');
   const R = run.results;
   const L = [];
   const p = (s = '') => L.push(s);
@@ -409,7 +436,7 @@ function render(run) {
   p('## Setup');
   p();
   p(`- **Machine**: ${m.cpu} (${m.vendor}, ${m.hypervisor ? `${m.hypervisor} guest` : 'bare metal'}), \`nproc\` ${m.nproc}, ${m.threads_per_core} thread per core, L2 ${m.l2}, L3 ${m.l3}, ${m.ram_gib} GiB RAM, CPU flags include ${m.simd_flags.join(', ')}; ${m.os}, Linux ${m.kernel}. Node ${m.node}; ${m.rustc}.`);
-  p(`- **Data set**: wordnet-minilm, the first ${run.dataset.n.toLocaleString('en-US')} of its 100,000 rows (all-MiniLM-L6-v2 embeddings of WordNet glosses, ${DIM}-d, float16 on disk, decoded to float32), cosine; ${run.dataset.queries.toLocaleString('en-US')} held-out queries (glosses not in the base). Ground truth: ${run.dataset.ground_truth}. recall@10 = |returned top-10 ∩ true top-10| / 10, averaged over the queries.`);
+  p(`- **Data set**: wordnet-minilm, ${run.dataset.n === FULL_N ? 'all 100,000 rows' : `the first ${run.dataset.n.toLocaleString('en-US')} of its 100,000 rows`} (all-MiniLM-L6-v2 embeddings of WordNet glosses, ${DIM}-d, float16 on disk, decoded to float32), cosine; ${run.dataset.queries.toLocaleString('en-US')} held-out queries (glosses not in the base). Ground truth: ${run.dataset.ground_truth}. recall@10 = |returned top-10 ∩ true top-10| / 10, averaged over the queries.`);
   p(`- **Parameters**: M = ${run.params.m} (layer 0: ${2 * run.params.m} links) and efConstruction = ${run.params.ef_construction} for every library; efSearch swept over ${run.params.efs.join(', ')}; top-10; ${run.params.warmup} untimed warm-up queries before the sweep and 10 before each sweep point. Queries are sent one at a time on one thread; each library's build is single-threaded.`);
   p('- **Order**: one library at a time, each in a fresh child process: ' + libsRun.map((l) => LABEL[l]).join(', ') + '.');
   p();
@@ -419,9 +446,9 @@ function render(run) {
   const efModeText = cinfo?.efMode === 'query-option'
     ? 'the per-query option `index.query({ topK: 10, vector, efSearch })`'
     : 'index built with efSearch 10; queries ask topK = max(10, ef) and keep the first 10 (the engine searches with max(efSearch, topK), so this is the search efSearch = ef gives; the extra matches cost it some serialisation)';
-  if (R['conifer-wasm']) p(`| Conifer, wasm | conifer-db ${v.conifer} | the built package \`pkg/\` in Node (wasm SIMD128: ${cinfo?.buildInfo?.simd128 ?? '?'}): \`new Pinecone({ storage: "memory" })\`, \`createIndex\` with \`conifer: { indexType: "hnsw", m: ${run.params.m}, efConstruction: ${run.params.ef_construction} }\`, upserts of 1,000 records (build time = all upserts; the graph is built as records arrive), \`index.query\` per query (JSON across the wasm boundary, as an application calls it) | ${efModeText} |`);
-  if (R['conifer-native']) p(`| Conifer, native | same commit | \`examples/bench_hnsw.rs\`, release, x86-64 baseline target (SSE2 auto-vectorised kernels): \`Hnsw::insert\` into the f32 \`Vectors\` arena, \`Hnsw::search\`; no database or JSON layer | \`Hnsw::search(q, 10, ef)\` |`);
-  if (R['hnswlib-node']) p(`| hnswlib-node (native C++) | ${v.hnswlib_node} | the N-API addon built from source at install (\`${(v.hnswlib_node_cflags || []).join(' ')}\`): \`HierarchicalNSW("cosine", ${DIM})\`, \`initIndex(n, ${run.params.m}, ${run.params.ef_construction}, 100)\`, \`addPoint(Array, i)\` for each row; queries passed as JS arrays converted before timing (its API takes \`number[]\` only) | \`setEf(ef)\` |`);
+  if (R['conifer-wasm']) p(`| Conifer, wasm | conifer-db ${v.conifer} | the built package \`pkg/\` in Node (wasm SIMD128: ${cinfo?.buildInfo?.simd128 ?? '?'}): \`new Pinecone({ storage: "memory" })\`, \`createIndex\` with \`conifer: { indexType: "hnsw", m: ${run.params.m}, efConstruction: ${run.params.ef_construction} }\`, upserts of 1,000 records (build time = all upserts; the graph is built as records arrive), \`index.query\` per query through the package's whole request path, as an application calls it | ${efModeText} |`);
+  if (R['conifer-native']) p(`| Conifer, native | same commit | \`examples/bench_hnsw.rs\`, release, x86-64 baseline target (auto-vectorised portable kernels${regs(v.conifer_native_registers)}): \`Hnsw::insert\` into the f32 \`Vectors\` arena, \`Hnsw::search\`; no database or JSON layer | \`Hnsw::search(q, 10, ef)\` |`);
+  if (R['hnswlib-node']) p(`| hnswlib-node (native C++) | ${v.hnswlib_node} | the N-API addon built from source at install (\`${(v.hnswlib_node_cflags || []).join(' ')}\`, no -march: hnswlib's SSE kernels${regs(v.hnswlib_node_registers)}): \`HierarchicalNSW("cosine", ${DIM})\`, \`initIndex(n, ${run.params.m}, ${run.params.ef_construction}, 100)\`, \`addPoint(Array, i)\` for each row; queries passed as JS arrays converted before timing (its API takes \`number[]\` only) | \`setEf(ef)\` |`);
   if (R['hora-wasm']) {
     const ops = v.hora_wasm_ops;
     const opsText = ops ? Object.entries(ops).sort((a, b) => b[1] - a[1]).map(([k, c]) => `${c} ${k}`).join(', ') : 'not checked (wasm2wat not installed)';
@@ -448,8 +475,9 @@ function render(run) {
     p();
   }
   const kcs = run.checks.hora_k_cost ?? [];
+  let kcNeg = false;
   if (kcs.length) {
-    p(`- **Cost of hora's k = ef sweep**, at each ef where hora first reached a target recall: on a ${kcs[0].n?.toLocaleString('en-US') ?? '–'}-row hora index built with ef_search = E, search(q, 10) and search(q, E) walk the same candidate list (hora searches with max(ef_search, k)), so their difference is the cost of the E − 10 extra results alone (hora clones each result node). Mean times, median of 3 alternating passes over the queries:`);
+    p(`- **Cost of hora's k = ef sweep**, at each ef where hora first reached a target recall: on a ${kcs[0].n?.toLocaleString('en-US') ?? '–'}-row hora index built with ef_search = E, search(q, 10) and search(q, E) walk the same candidate list (hora searches with max(ef_search, k)), so their difference is the cost of the E − 10 extra results alone (hora clones each result node). Each query is run both ways back to back, the order alternating; ${kcs[0].passes ?? 3} passes over the ${kcs[0].queries?.toLocaleString('en-US') ?? '–'} queries, the mean times of the pass with the median difference:`);
     p();
     p('  | E | mean ms, k = 10 | mean ms, k = E | extra per query | share of hora\'s mean latency at ef E in the sweep above |');
     p('  |---|---|---|---|---|');
@@ -460,15 +488,16 @@ function render(run) {
       }
       const horaMean = R['hora-wasm']?.sweep?.find((q) => q.ef === kc.ef_search)?.mean_ms;
       p(`  | ${kc.ef_search} | ${ms(kc.mean_ms_k10)} | ${ms(kc.mean_ms_kE)} | ${(kc.extra_ms * 1000).toFixed(1)} µs | ${horaMean ? `${((kc.extra_ms / horaMean) * 100).toFixed(1)}%` : '–'} |`);
+      kcNeg ||= kc.extra_ms <= 0;
     }
     p();
-    p('  hora\'s figures in the tables above include this cost (they are not corrected).');
+    p(`  hora\'s figures in the tables above include this cost (they are not corrected).${kcNeg ? ' A difference ≤ 0 means the cost is below what this machine\'s noise lets one measure.' : ''}`);
   }
   p();
   // notes: what the timings include, and what hora's source does (hora-0.1.1/src/...)
   p('## Notes');
   p();
-  p('- **What each figure includes.** Conifer in wasm is timed through its public package API (argument checks, the request as JSON into wasm, the response back, a promise per call), as an application would call it; Conifer native is the bare graph and arena, with no database or JSON layer; hnswlib-node is its N-API call. So Conifer wasm against hnswlib-node is an application-level comparison, and Conifer wasm against Conifer native mixes the wasm/native difference with the API layer.');
+  p('- **What each figure includes.** Conifer in wasm is timed through its public package API (argument checks, the request into wasm as a JSON body with the vector beside it, the JSON response parsed back, a promise per call), as an application calls it; Conifer native is the bare graph and arena, with no database or JSON layer; hnswlib-node is its N-API call. So Conifer wasm against hnswlib-node is an application-level comparison, and Conifer wasm against Conifer native mixes the wasm/native difference with the API layer.');
   if (R['hora-wasm']) {
     p('- **hora 0.1.1, read from its source** (these explain the metric check and bear on its figures):');
     p('  - Its query path never descends: in `HNSWIndex::search_knn` (`src/index/hnsw_idx.rs`, line 413) the greedy walk through the upper layers computes the distance of the current node instead of the neighbour\'s, so it never moves, and every query starts its layer-0 search at node 0 (the first row added, which hora always gives the top level, line 445). Inserts descend correctly.');
