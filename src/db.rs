@@ -43,6 +43,51 @@ const COMPACT_AFTER_SEGMENTS: u64 = 64;
 /// full rebuild.
 const GRAPH_STALE_MIN: u64 = 2_000;
 
+/// Dense vectors passed beside a JSON body (see
+/// [`Database::call_with_vectors`]): `values` holds them back to back;
+/// `lens[i]` is the length of the `i`-th, or [`SideVectors::NONE`] when that
+/// record or query has no dense vector this way.
+#[derive(Debug, Clone, Copy)]
+pub struct SideVectors<'a> {
+    pub values: &'a [f64],
+    pub lens: &'a [u32],
+}
+
+impl SideVectors<'_> {
+    pub const NONE: u32 = u32::MAX;
+
+    fn check(&self, op: DataOp) -> Result<()> {
+        let ok_op = match op {
+            DataOp::Query => self.lens.len() == 1,
+            DataOp::Upsert => true,
+            _ => false,
+        };
+        if !ok_op {
+            return Err(Error::Argument("Only a query (one vector) or an upsert takes vectors beside the body.".into()));
+        }
+        let total: u64 = self.lens.iter().filter(|&&l| l != Self::NONE).map(|&l| l as u64).sum();
+        if total != self.values.len() as u64 {
+            return Err(Error::Argument(format!(
+                "The vector lengths add up to {total}, but {} values were passed.",
+                self.values.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Each entry's vector, narrowed to f32 as JSON numbers are.
+    fn vectors(&self) -> impl Iterator<Item = Option<Vec<f32>>> + '_ {
+        let mut at = 0usize;
+        self.lens.iter().map(move |&l| {
+            (l != Self::NONE).then(|| {
+                let v = self.values[at..at + l as usize].iter().map(|&x| x as f32).collect();
+                at += l as usize;
+                v
+            })
+        })
+    }
+}
+
 /// The data operations `call` dispatches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataOp {
@@ -365,24 +410,25 @@ impl<S: Storage> Database<S> {
     /// API's body, camelCase), recording metrics. `now` is a clock in
     /// milliseconds supplied by the caller (the engine does no I/O).
     pub async fn call(&self, op: DataOp, index: &str, body: &str, now: &dyn Fn() -> f64) -> Result<String> {
-        self.call_with_vector(op, index, body, None, now).await
+        self.call_with_vectors(op, index, body, None, now).await
     }
 
-    /// [`Self::call`] with a query's dense vector passed as numbers instead
-    /// of inside the JSON body (the JS package does this for queries: it
-    /// skips printing and parsing a few thousand digits per query). Each
-    /// value is narrowed to f32 as the JSON path narrows it; only `query`
-    /// takes a vector this way, and its body must not carry one too.
-    pub async fn call_with_vector(
+    /// [`Self::call`] with the dense vectors passed as numbers beside the
+    /// JSON body instead of inside it (the JS package does this for queries
+    /// and upserts: no digits to print and parse). Each value is narrowed to
+    /// f32 as the JSON path narrows it. Only `query` (one vector) and
+    /// `upsert` (one entry per record) take vectors this way, and a vector
+    /// must not be given both ways.
+    pub async fn call_with_vectors(
         &self,
         op: DataOp,
         index: &str,
         body: &str,
-        vector: Option<&[f64]>,
+        side: Option<SideVectors<'_>>,
         now: &dyn Fn() -> f64,
     ) -> Result<String> {
         let started = now();
-        let result = self.call_inner(op, index, body, vector).await;
+        let result = self.call_inner(op, index, body, side).await;
         if let Some(rt) = op.request_type() {
             let secs = (now() - started).max(0.0) / 1000.0;
             self.metrics.borrow_mut().record(index, rt, result.is_ok(), secs);
@@ -390,17 +436,32 @@ impl<S: Storage> Database<S> {
         result
     }
 
-    async fn call_inner(&self, op: DataOp, index: &str, body: &str, vector: Option<&[f64]>) -> Result<String> {
+    async fn call_inner(&self, op: DataOp, index: &str, body: &str, side: Option<SideVectors<'_>>) -> Result<String> {
         if body.len() > api::MAX_BODY_BYTES {
             return Err(Error::invalid(api::TOO_LARGE));
         }
-        if vector.is_some() && op != DataOp::Query {
-            return Err(Error::Argument("Only a query takes its vector outside the body.".into()));
+        if let Some(side) = &side {
+            side.check(op)?;
         }
         self.engine.borrow().index(index)?;
         match op {
             DataOp::Upsert => {
-                let req: api::UpsertRequest = api::parse(body)?;
+                let mut req: api::UpsertRequest = api::parse(body)?;
+                if let Some(side) = side {
+                    if side.lens.len() != req.vectors.len() {
+                        return Err(Error::Argument(format!(
+                            "{} vectors were passed beside {} records.",
+                            side.lens.len(),
+                            req.vectors.len()
+                        )));
+                    }
+                    for (r, v) in req.vectors.iter_mut().zip(side.vectors()) {
+                        if v.is_some() && r.values.is_some() {
+                            return Err(Error::invalid("Cannot provide `values` both in the body and separately."));
+                        }
+                        r.values = r.values.take().or(v);
+                    }
+                }
                 let ns = api::namespace_name(req.namespace.as_deref())?;
                 self.ensure_loaded(index, &ns).await?;
                 let (out, change) = self.engine.borrow_mut().upsert(index, req)?;
@@ -411,11 +472,12 @@ impl<S: Storage> Database<S> {
             }
             DataOp::Query => {
                 let mut req: api::QueryRequest = api::parse(body)?;
-                if let Some(v) = vector {
-                    if req.vector.is_some() {
+                if let Some(side) = side {
+                    let v = side.vectors().next().flatten();
+                    if v.is_some() && req.vector.is_some() {
                         return Err(Error::invalid("Cannot provide `vector` both in the body and separately."));
                     }
-                    req.vector = Some(v.iter().map(|&x| x as f32).collect());
+                    req.vector = req.vector.or(v);
                 }
                 let ns = api::namespace_name(req.namespace.as_deref())?;
                 self.ensure_loaded(index, &ns).await?;

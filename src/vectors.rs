@@ -1,19 +1,32 @@
-//! The dense-vector arena of one namespace: slot-addressed, contiguous f32
-//! storage with a dimension stride, plus each vector's norm.
+//! The dense-vector arena of one namespace: slot-addressed f32 storage with
+//! a dimension stride, in chunks of a power-of-two number of slots (about
+//! 4 MiB each), plus each vector's norm.
 //!
-//! **Invariant**: `data.len() == slots * dim` and `norms.len() == slots`;
-//! a slot's contents are meaningful only while the namespace maps an id to it
-//! (free slots keep stale bytes and are overwritten on reuse).
+//! Chunks, not one `Vec`: a contiguous arena grows by doubling, so at
+//! 100k × 384 it held up to twice the data and, while reallocating, the old
+//! copy too (wasm memory never shrinks: the high-water mark stays). Chunks
+//! grow one at a time; only the last one has slack.
+//!
+//! **Invariant**: every chunk but the last holds exactly `chunk_slots * dim`
+//! floats, the last holds the rest, so the chunks hold `slots * dim` floats;
+//! `norms.len() == slots`. A slot's contents are meaningful only while the
+//! namespace maps an id to it (free slots keep stale bytes and are
+//! overwritten on reuse).
 //! Similarities are "higher is closer" for every metric; see
 //! [`Metric::score_from_sim`] for the user-facing score.
 
 use crate::distance::{self, Metric};
 
+/// Target bytes of one chunk (rounded to a power-of-two slot count).
+const CHUNK_BYTES: usize = 4 << 20;
+
 #[derive(Debug, Clone)]
 pub struct Vectors {
     dim: usize,
     metric: Metric,
-    data: Vec<f32>,
+    /// `log2` of the slots per chunk.
+    shift: u32,
+    chunks: Vec<Vec<f32>>,
     norms: Vec<f32>,
 }
 
@@ -26,7 +39,10 @@ pub struct Query<'a> {
 
 impl Vectors {
     pub fn new(dim: usize, metric: Metric) -> Self {
-        Vectors { dim, metric, data: Vec::new(), norms: Vec::new() }
+        let per_chunk = (CHUNK_BYTES / (dim.max(1) * 4)).max(1);
+        // The largest power of two not above `per_chunk`.
+        let shift = usize::BITS - 1 - per_chunk.leading_zeros();
+        Vectors { dim, metric, shift, chunks: Vec::new(), norms: Vec::new() }
     }
 
     pub fn dim(&self) -> usize {
@@ -44,7 +60,8 @@ impl Vectors {
 
     /// Bytes held by vector data and norms.
     pub fn heap_bytes(&self) -> usize {
-        (self.data.capacity() + self.norms.capacity()) * 4
+        (self.chunks.iter().map(Vec::capacity).sum::<usize>() + self.norms.capacity()) * 4
+            + self.chunks.capacity() * std::mem::size_of::<Vec<f32>>()
     }
 
     /// Stores `v` (which must have length `dim`) at `slot`, growing the arena.
@@ -52,19 +69,47 @@ impl Vectors {
         debug_assert_eq!(v.len(), self.dim);
         let slot = slot as usize;
         if slot >= self.norms.len() {
-            self.norms.resize(slot + 1, 0.0);
-            self.data.resize((slot + 1) * self.dim, 0.0);
+            self.grow(slot + 1);
         }
-        self.data[slot * self.dim..(slot + 1) * self.dim].copy_from_slice(v);
+        let (c, off) = self.locate(slot);
+        self.chunks[c][off..off + self.dim].copy_from_slice(v);
         self.norms[slot] = distance::norm(v);
+    }
+
+    /// Grows the arena to `slots` slots (zero-filled).
+    fn grow(&mut self, slots: usize) {
+        let old = self.norms.len();
+        self.norms.resize(slots, 0.0);
+        let full = (1usize << self.shift) * self.dim;
+        let last = (slots - 1) >> self.shift;
+        // Chunks before the last become full; the last holds up to `slots`.
+        for c in (old >> self.shift)..=last {
+            if c == self.chunks.len() {
+                self.chunks.push(Vec::new());
+            }
+            let len = if c < last { full } else { (slots - (c << self.shift)) * self.dim };
+            let chunk = &mut self.chunks[c];
+            if chunk.len() < len {
+                if len == full {
+                    chunk.reserve_exact(full - chunk.len());
+                }
+                chunk.resize(len, 0.0);
+            }
+        }
+    }
+
+    /// Chunk and offset of `slot`'s first float.
+    #[inline]
+    fn locate(&self, slot: usize) -> (usize, usize) {
+        (slot >> self.shift, (slot & ((1 << self.shift) - 1)) * self.dim)
     }
 
     /// The vector at `slot`. Panics only if `slot` was never set (an engine
     /// bug, not reachable from input).
     #[inline]
     pub fn get(&self, slot: u32) -> &[f32] {
-        let s = slot as usize * self.dim;
-        &self.data[s..s + self.dim]
+        let (c, off) = self.locate(slot as usize);
+        &self.chunks[c][off..off + self.dim]
     }
 
     pub fn prepare<'a>(&self, values: &'a [f32]) -> Query<'a> {
@@ -105,5 +150,47 @@ impl Vectors {
     pub fn sim_slots(&self, a: u32, b: u32) -> f32 {
         let q = Query { values: self.get(a), norm: self.norms[a as usize] };
         self.sim(&q, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Slots spread over several chunks, written out of order (a jump
+    /// allocates the slots before it), read back exactly; only the last
+    /// chunk has slack.
+    #[test]
+    fn chunked_arena_round_trips_across_chunk_boundaries() {
+        for dim in [3000usize, 1 << 20] {
+            let mut v = Vectors::new(dim, Metric::Euclidean);
+            let per_chunk = 1usize << v.shift;
+            assert!(per_chunk * dim * 4 <= CHUNK_BYTES && 2 * per_chunk * dim * 4 > CHUNK_BYTES);
+            let n = if dim == 3000 { 3 * per_chunk + 5 } else { 5 };
+            let val = |s: usize, i: usize| (s * 31 + i % 97) as f32;
+            let mut order: Vec<usize> = (0..n).collect();
+            order.swap(0, n - 2); // the first write jumps far ahead
+            for &s in &order {
+                let row: Vec<f32> = (0..dim).map(|i| val(s, i)).collect();
+                v.set(s as u32, &row);
+            }
+            assert_eq!(v.slots(), n);
+            for s in 0..n {
+                let got = v.get(s as u32);
+                assert_eq!(got.len(), dim);
+                assert!(got.iter().enumerate().all(|(i, &x)| x == val(s, i)), "slot {s} dim {dim}");
+            }
+            let data = n * dim * 4;
+            let slack = per_chunk * dim * 4;
+            assert!(v.heap_bytes() >= data && v.heap_bytes() <= data + slack + 2 * n * 4 + 4096, "dim {dim}");
+        }
+    }
+
+    #[test]
+    fn zero_dimension_has_no_data() {
+        let mut v = Vectors::new(0, Metric::DotProduct);
+        v.set(3, &[]);
+        assert_eq!(v.slots(), 4);
+        assert!(v.get(2).is_empty());
     }
 }

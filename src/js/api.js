@@ -111,12 +111,16 @@ function toNumbers(values, what, Out = Array) {
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
     throw argError(`\`${what}\` must be an array of numbers.`);
   }
-  const out = new Out(values.length);
+  return fillNumbers(values, what, new Out(values.length), 0);
+}
+
+/** Checks `values` (an array or typed array) and copies them into `out` from `at`. */
+function fillNumbers(values, what, out, at) {
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
     if (typeof x !== 'number') throw argError(`\`${what}\` must be an array of numbers; item ${i} is ${typeof x}.`);
     if (!Number.isFinite(x)) throw argError(`\`${what}\` must contain finite numbers; item ${i} is ${x}.`);
-    out[i] = x;
+    out[at + i] = x;
   }
   return out;
 }
@@ -135,7 +139,38 @@ function toSparse(s, what) {
 
 const RECORD_KEYS = new Set(['id', 'values', 'sparseValues', 'metadata']);
 
-function wireRecord(r) {
+/** `0xFFFFFFFF` in `lens`: this record's dense values are not passed beside the body. */
+const NO_VECTOR = 0xffffffff;
+
+/**
+ * Records as the upsert body plus their dense values beside it (a
+ * Float64Array back to back, and each record's length), checked as
+ * `wireRecord` checks them.
+ */
+function wireRecords(records) {
+  let total = 0;
+  for (const r of records) {
+    const v = isPlainObject(r) ? r.values : undefined;
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) total += v.length;
+  }
+  const values = new Float64Array(total);
+  const lens = new Uint32Array(records.length);
+  let at = 0;
+  const vectors = records.map((r, i) => {
+    const w = wireRecord(r, true);
+    if (r.values === undefined || r.values === null) lens[i] = NO_VECTOR;
+    else {
+      fillNumbers(r.values, 'values', values, at);
+      lens[i] = r.values.length;
+      at += r.values.length;
+    }
+    return w;
+  });
+  return { vectors, side: { values, lens } };
+}
+
+/** `wireRecord(r, true)` leaves `values` out (they travel beside the body). */
+function wireRecord(r, valuesBeside = false) {
   if (!isPlainObject(r)) throw argError('Every record must be an object.');
   if (r.id === undefined || r.id === null) {
     throw argError('Every record must include an `id` property in order to upsert.');
@@ -153,9 +188,12 @@ function wireRecord(r) {
   if (r.metadata !== undefined && r.metadata !== null && !isPlainObject(r.metadata)) {
     throw argError('Record property `metadata` must be an object.');
   }
+  if (valuesBeside && r.values !== undefined && r.values !== null && !Array.isArray(r.values) && !ArrayBuffer.isView(r.values)) {
+    throw argError('`values` must be an array of numbers.');
+  }
   return {
     id: r.id,
-    values: toNumbers(r.values, 'values'),
+    values: valuesBeside ? undefined : toNumbers(r.values, 'values'),
     sparseValues: toSparse(r.sparseValues, 'sparseValues'),
     metadata: r.metadata ?? undefined,
   };
@@ -507,12 +545,14 @@ export class Index {
     return new Index(this._pc, this._name, this._host, ns);
   }
 
-  /** `vector`: a query's dense vector as a Float64Array, passed beside the JSON body. */
-  async _call(op, body, vector) {
+  /** `side`: `{ values: Float64Array, lens: Uint32Array }`, dense vectors passed beside the JSON body. */
+  async _call(op, body, side) {
     const name = await this._pc._resolve(this._name, this._host);
     const db = await this._pc._engine();
     const json = stringify(body);
-    const run = vector ? () => call(db.queryWithVector(name, json, vector)) : () => call(db.call(op, name, json));
+    const run = side
+      ? () => call(db.callWithVectors(op, name, json, side.values, side.lens))
+      : () => call(db.call(op, name, json));
     const out = WRITE_OPS.has(op) ? await this._pc._write(run) : await run();
     this._pc._maintain(db);
     return parse(out);
@@ -532,8 +572,8 @@ export class Index {
       namespace = this._ns(arg);
     } else throw argError('You must pass an array of records (or `{ records }`) to upsert.');
     if (records.length === 0) throw argError('Must pass in at least 1 record to upsert.');
-    const vectors = records.map(wireRecord);
-    await this._call('upsert', { vectors, namespace });
+    const { vectors, side } = wireRecords(records);
+    await this._call('upsert', { vectors, namespace }, side);
   }
 
   async query(options) {
@@ -569,7 +609,7 @@ export class Index {
       namespace: this._ns(options),
       efSearch,
     };
-    return this._call('query', body, values);
+    return this._call('query', body, values && { values, lens: Uint32Array.of(values.length) });
   }
 
   /** v<=6: `fetch(ids)`; v7+: `fetch({ ids, namespace? })`. */

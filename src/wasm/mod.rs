@@ -15,7 +15,7 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::db::{DataOp, Database, Options};
+use crate::db::{DataOp, Database, Options, SideVectors};
 use crate::error::Error;
 use crate::store::idb::{Changes, Durability, IdbStorage};
 use crate::store::{memory::MemoryStorage, Ephemeral, Key, Op, Part, Storage};
@@ -254,16 +254,18 @@ impl Engine {
         })
     }
 
-    /// A query whose dense vector is passed as a Float64Array instead of
-    /// inside `body` (see `Database::call_with_vector`).
-    #[wasm_bindgen(js_name = queryWithVector)]
-    pub fn query_with_vector(&self, index: String, body: String, vector: Vec<f64>) -> Promise {
+    /// [`Self::call`] for a query or an upsert whose dense vectors are
+    /// passed beside `body`: `values` back to back, `lens[i]` floats for the
+    /// `i`-th record (or the query), `0xFFFFFFFF` for none (see
+    /// `Database::call_with_vectors`).
+    #[wasm_bindgen(js_name = callWithVectors)]
+    pub fn call_with_vectors(&self, op: String, index: String, body: String, values: Vec<f64>, lens: Vec<u32>) -> Promise {
         let db = self.db.clone();
         future_to_promise(async move {
-            let out = db
-                .call_with_vector(DataOp::Query, &index, &body, Some(&vector), &now_ms)
-                .await
-                .map_err(|e| to_js_error(&e))?;
+            let op = DataOp::parse(&op)
+                .ok_or_else(|| to_js_error(&Error::Argument(format!("Unknown operation '{op}'."))))?;
+            let side = SideVectors { values: &values, lens: &lens };
+            let out = db.call_with_vectors(op, &index, &body, Some(side), &now_ms).await.map_err(|e| to_js_error(&e))?;
             Ok(JsValue::from_str(&out))
         })
     }

@@ -112,48 +112,65 @@ fn ef_search_per_query() {
     assert!(matches!(e, conifer::Error::InvalidArgument(_)), "{e:?}");
 }
 
-/// A query vector passed beside the body (the JS package's path) answers
-/// exactly as the same vector inside the JSON body; mixing both, or passing
-/// a vector to another operation, is refused.
+/// Vectors passed beside the body (the JS package's path for queries and
+/// upserts) give exactly what the same vectors inside the JSON body give;
+/// giving one both ways, mismatched lengths, or vectors for another
+/// operation are refused.
 #[test]
-fn query_vector_beside_the_body() {
+fn vectors_beside_the_body() {
     use super::{clock, seed, Db};
-    use conifer::db::DataOp;
+    use conifer::db::{DataOp, SideVectors};
     use conifer::store::memory::MemoryStorage;
     use serde_json::json;
     let db = Db::open(MemoryStorage::new());
     seed(&db, "cosine");
+    let run = |op: DataOp, body: serde_json::Value, values: &[f64], lens: &[u32]| {
+        pollster::block_on(db.0.call_with_vectors(
+            op,
+            "multitenant-app",
+            &body.to_string(),
+            Some(SideVectors { values, lens }),
+            &clock,
+        ))
+    };
     let v: Vec<f64> = vec![0.1, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.812345678901];
-    let in_body = db
-        .query("multitenant-app", json!({"topK": 3, "vector": v, "namespace": "tenant1", "includeValues": true}))
-        .unwrap();
-    let beside = pollster::block_on(db.0.call_with_vector(
-        DataOp::Query,
-        "multitenant-app",
-        &json!({"topK": 3, "namespace": "tenant1", "includeValues": true}).to_string(),
-        Some(&v),
-        &clock,
-    ))
-    .unwrap();
+    let q = json!({"topK": 3, "namespace": "tenant1", "includeValues": true});
+    let in_body = db.query("multitenant-app", json!({"topK": 3, "vector": v, "namespace": "tenant1", "includeValues": true})).unwrap();
+    let beside = run(DataOp::Query, q.clone(), &v, &[8]).unwrap();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&beside).unwrap(), in_body);
-    let both = pollster::block_on(db.0.call_with_vector(
-        DataOp::Query,
-        "multitenant-app",
-        &json!({"topK": 3, "vector": v, "namespace": "tenant1"}).to_string(),
-        Some(&v),
-        &clock,
-    ));
+
+    // Upsert: records 0 and 2 beside, record 1 in the body (values from
+    // the side are narrowed to f32 exactly as JSON numbers are).
+    let w: Vec<f64> = (0..16).map(|i| 0.1 + i as f64 / 7.0).collect();
+    let body = json!({"namespace": "side", "vectors": [
+        {"id": "a", "metadata": {"k": 1}},
+        {"id": "b", "values": vec![0.5; 8]},
+        {"id": "c"},
+    ]});
+    run(DataOp::Upsert, body, &w, &[8, SideVectors::NONE, 8]).unwrap();
+    db.upsert("multitenant-app", "json", json!([{"id": "a", "values": &w[..8], "metadata": {"k": 1}}, {"id": "c", "values": &w[8..]}]))
+        .unwrap();
+    let fetch = |ns: &str| db.call(DataOp::Fetch, "multitenant-app", json!({"ids": ["a", "b", "c"], "namespace": ns})).unwrap();
+    let (side, json_path) = (fetch("side"), fetch("json"));
+    for id in ["a", "c"] {
+        assert_eq!(side["vectors"][id]["values"], json_path["vectors"][id]["values"], "{id}");
+    }
+    assert_eq!(side["vectors"]["a"]["metadata"], json!({"k": 1}));
+    assert_eq!(side["vectors"]["b"]["values"], json!(vec![0.5; 8]));
+
+    // Refusals, each storing nothing.
+    let both = run(DataOp::Query, json!({"topK": 1, "vector": v, "namespace": "tenant1"}), &v, &[8]);
     assert!(both.unwrap_err().to_string().contains("both in the body and separately"));
-    let wrong_op =
-        pollster::block_on(db.0.call_with_vector(DataOp::Fetch, "multitenant-app", r#"{"ids":["A"]}"#, Some(&v), &clock));
+    let both = run(DataOp::Upsert, json!({"namespace": "x", "vectors": [{"id": "z", "values": v}]}), &v, &[8]);
+    assert!(both.unwrap_err().to_string().contains("both in the body and separately"));
+    let count = run(DataOp::Upsert, json!({"namespace": "x", "vectors": [{"id": "z"}]}), &w, &[8, 8]);
+    assert!(matches!(count, Err(conifer::Error::Argument(_))));
+    let sum = run(DataOp::Upsert, json!({"namespace": "x", "vectors": [{"id": "z"}]}), &w, &[8]);
+    assert!(matches!(sum, Err(conifer::Error::Argument(_))), "8 declared, 16 passed");
+    let wrong_op = run(DataOp::Fetch, json!({"ids": ["A"]}), &v, &[8]);
     assert!(matches!(wrong_op, Err(conifer::Error::Argument(_))));
-    // Validation is the same: a wrong dimension is Pinecone's error.
-    let short = pollster::block_on(db.0.call_with_vector(
-        DataOp::Query,
-        "multitenant-app",
-        r#"{"topK":1,"namespace":"tenant1"}"#,
-        Some(&[1.0, 2.0]),
-        &clock,
-    ));
-    assert!(short.unwrap_err().to_string().contains("dimension"), "dimension error expected");
+    let short = run(DataOp::Upsert, json!({"namespace": "x", "vectors": [{"id": "z"}]}), &[1.0, 2.0], &[2]);
+    assert!(short.unwrap_err().to_string().contains("dimension"), "Pinecone's dimension error");
+    let stats = db.call(DataOp::DescribeIndexStats, "multitenant-app", json!({})).unwrap();
+    assert!(stats["namespaces"].get("x").is_none(), "nothing stored by a refused upsert");
 }
