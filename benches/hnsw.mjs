@@ -408,7 +408,7 @@ function render(run) {
     let mem;
     if (lib === 'conifer-native') {
       const mm = r.memory;
-      mem = `structures: vectors ${mb(mm.vectors_heap_bytes)} MiB allocated (${mb(mm.vectors_needed_bytes)} MiB of f32 data and norms; the arena grows by doubling), graph ${mb(mm.graph_heap_bytes)} MiB; process RSS Δ ${mb(mm.rss_after_build - mm.rss_before_build)} MiB (includes allocator slack)`;
+      mem = `structures: vectors ${mb(mm.vectors_heap_bytes)} MiB allocated for ${mb(mm.vectors_needed_bytes)} MiB of f32 data and norms (\`Vectors::heap_bytes\`), graph ${mb(mm.graph_heap_bytes)} MiB (\`Hnsw::heap_bytes\`); process RSS Δ ${mb(mm.rss_after_build - mm.rss_before_build)} MiB (includes allocator slack)`;
     } else {
       const b = r.memory.before;
       const a = r.memory.after;
