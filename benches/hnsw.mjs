@@ -470,7 +470,7 @@ function render(run) {
       c.metric ??= c.job.split(':')[1];
       const name = c.metric === 'cosine-via-l2' ? '`Euclidean` on unit-scaled vectors (used)' : `\`${{ cosine: 'CosineSimilarity', angular: 'Angular', dot: 'DotProduct', euclidean: 'Euclidean' }[c.metric]}\``;
       if (c.status === 'ok') p(`  | ${name} | ran | ${c.self_first}/${c.self_of} | ${c.recall.toFixed(3)} |`);
-      else p(`  | ${name} | **failed**: ${(c.panic || c.error || '').replace(/\|/g, '\\|').slice(0, 200)} | – | – |`);
+      else p(`  | ${name} | **failed**: ${(c.panic || c.error || '').replace(/\S*\/(hora-0\.1\.1\/)/g, '$1').replace(/\|/g, '\\|').slice(0, 200)} | – | – |`);
     }
     p();
   }
