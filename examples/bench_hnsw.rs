@@ -23,9 +23,7 @@
 //! bytes (`Vectors::heap_bytes`, `Hnsw::heap_bytes`) and the process RSS
 //! before and after the build (`/proc/self/status`).
 
-use std::fs::File;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use conifer::distance::Metric;
@@ -37,49 +35,9 @@ const K: usize = 10;
 const DIM: usize = 384;
 const FULL: usize = 100_000;
 
-/// IEEE 754 half to single precision (as in tests/hnsw_recall.rs).
-fn f16_to_f32(h: u16) -> f32 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = ((h >> 10) & 0x1f) as i32;
-    let mant = (h & 0x3ff) as f32;
-    match exp {
-        0 => sign * mant * 2f32.powi(-24),
-        31 if mant == 0.0 => sign * f32::INFINITY,
-        31 => f32::NAN,
-        _ => sign * (1.0 + mant / 1024.0) * 2f32.powi(exp - 15),
-    }
-}
-
-/// The first `rows` rows of a float16 matrix file (as in tests/hnsw_recall.rs).
-fn read_f16(path: &Path, rows: usize, dim: usize) -> Vec<Vec<f32>> {
-    let mut bytes = vec![0u8; rows * dim * 2];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    bytes
-        .chunks_exact(dim * 2)
-        .map(|row| {
-            row.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect()
-        })
-        .collect()
-}
-
-/// `queries` rows of `stride` int32 row numbers; the first `k` of each.
-fn read_gt(path: &Path, queries: usize, stride: usize, k: usize) -> Vec<Vec<u32>> {
-    let mut bytes = vec![0u8; queries * stride * 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    bytes
-        .chunks_exact(stride * 4)
-        .map(|row| {
-            row.chunks_exact(4)
-                .take(k)
-                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u32)
-                .collect()
-        })
-        .collect()
-}
+#[path = "../tests/common/wordnet_files.rs"]
+mod wordnet_files;
+use wordnet_files::{read_f16, read_gt};
 
 /// Exact top-`k` rows of `base` by cosine for each query (f64 sums).
 fn brute_force(base: &[Vec<f32>], queries: &[Vec<f32>], k: usize) -> Vec<Vec<u32>> {

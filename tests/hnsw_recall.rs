@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -39,30 +39,9 @@ fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/wordnet-minilm")
 }
 
-/// IEEE 754 half to single precision.
-fn f16_to_f32(h: u16) -> f32 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = ((h >> 10) & 0x1f) as i32;
-    let mant = (h & 0x3ff) as f32;
-    match exp {
-        0 => sign * mant * 2f32.powi(-24),
-        31 if mant == 0.0 => sign * f32::INFINITY,
-        31 => f32::NAN,
-        _ => sign * (1.0 + mant / 1024.0) * 2f32.powi(exp - 15),
-    }
-}
-
-/// The first `rows` rows of a float16 matrix file.
-fn read_f16(path: &PathBuf, rows: usize, dim: usize) -> Vec<Vec<f32>> {
-    let mut bytes = vec![0u8; rows * dim * 2];
-    File::open(path).and_then(|mut f| f.read_exact(&mut bytes)).expect("read float16 file");
-    bytes
-        .chunks_exact(dim * 2)
-        .map(|row| {
-            row.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect()
-        })
-        .collect()
-}
+#[path = "common/wordnet_files.rs"]
+mod wordnet_files;
+use wordnet_files::{read_f16, read_gt};
 
 /// Vectors, queries and filter labels of one data set.
 struct Data {
@@ -425,19 +404,7 @@ fn recall_int8_with_rescoring() {
 
 /// Ground truth of wordnet-minilm: the first `k` of the exact top-100 rows.
 fn wordnet_gt(queries: usize, k: usize) -> Vec<Vec<u32>> {
-    let mut bytes = vec![0u8; queries * 100 * 4];
-    File::open(data_dir().join("gt.i32"))
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .expect("gt.i32");
-    bytes
-        .chunks_exact(400)
-        .map(|row| {
-            row.chunks_exact(4)
-                .take(k)
-                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u32)
-                .collect()
-        })
-        .collect()
+    read_gt(&data_dir().join("gt.i32"), queries, 100, k)
 }
 
 fn recall_at_10(found: &[(u32, f32)], truth: &[u32]) -> f64 {
