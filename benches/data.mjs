@@ -20,7 +20,8 @@ export function f16ToF32(buf) {
   return out;
 }
 
-function splitmix(seed) {
+/** A seeded uniform [0, 1) generator (SplitMix64). */
+export function splitmix(seed) {
   let s = BigInt(seed);
   return () => {
     s = (s + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;

@@ -56,7 +56,10 @@ pub struct SideVectors<'a> {
 impl SideVectors<'_> {
     pub const NONE: u32 = u32::MAX;
 
-    fn check(&self, op: DataOp) -> Result<()> {
+    /// Each entry's vector (narrowed to f32 as JSON numbers are), after
+    /// checking that `op` takes vectors this way and that the lengths
+    /// account for every value exactly; never slices past `values`.
+    fn split(&self, op: DataOp) -> Result<Vec<Option<Vec<f32>>>> {
         let ok_op = match op {
             DataOp::Query => self.lens.len() == 1,
             DataOp::Upsert => true,
@@ -65,26 +68,28 @@ impl SideVectors<'_> {
         if !ok_op {
             return Err(Error::Argument("Only a query (one vector) or an upsert takes vectors beside the body.".into()));
         }
-        let total: u64 = self.lens.iter().filter(|&&l| l != Self::NONE).map(|&l| l as u64).sum();
-        if total != self.values.len() as u64 {
-            return Err(Error::Argument(format!(
-                "The vector lengths add up to {total}, but {} values were passed.",
-                self.values.len()
-            )));
+        let mut rest = self.values;
+        let mut out = Vec::with_capacity(self.lens.len());
+        for &l in self.lens {
+            if l == Self::NONE {
+                out.push(None);
+                continue;
+            }
+            let Some((v, tail)) = rest.split_at_checked(l as usize) else {
+                return Err(self.mismatch());
+            };
+            out.push(Some(v.iter().map(|&x| x as f32).collect()));
+            rest = tail;
         }
-        Ok(())
+        if !rest.is_empty() {
+            return Err(self.mismatch());
+        }
+        Ok(out)
     }
 
-    /// Each entry's vector, narrowed to f32 as JSON numbers are.
-    fn vectors(&self) -> impl Iterator<Item = Option<Vec<f32>>> + '_ {
-        let mut at = 0usize;
-        self.lens.iter().map(move |&l| {
-            (l != Self::NONE).then(|| {
-                let v = self.values[at..at + l as usize].iter().map(|&x| x as f32).collect();
-                at += l as usize;
-                v
-            })
-        })
+    fn mismatch(&self) -> Error {
+        let total: u64 = self.lens.iter().filter(|&&l| l != Self::NONE).map(|&l| l as u64).sum();
+        Error::Argument(format!("The vector lengths add up to {total}, but {} values were passed.", self.values.len()))
     }
 }
 
@@ -440,22 +445,20 @@ impl<S: Storage> Database<S> {
         if body.len() > api::MAX_BODY_BYTES {
             return Err(Error::invalid(api::TOO_LARGE));
         }
-        if let Some(side) = &side {
-            side.check(op)?;
-        }
+        let side = side.map(|s| s.split(op)).transpose()?;
         self.engine.borrow().index(index)?;
         match op {
             DataOp::Upsert => {
                 let mut req: api::UpsertRequest = api::parse(body)?;
                 if let Some(side) = side {
-                    if side.lens.len() != req.vectors.len() {
+                    if side.len() != req.vectors.len() {
                         return Err(Error::Argument(format!(
                             "{} vectors were passed beside {} records.",
-                            side.lens.len(),
+                            side.len(),
                             req.vectors.len()
                         )));
                     }
-                    for (r, v) in req.vectors.iter_mut().zip(side.vectors()) {
+                    for (r, v) in req.vectors.iter_mut().zip(side) {
                         if v.is_some() && r.values.is_some() {
                             return Err(Error::invalid("Cannot provide `values` both in the body and separately."));
                         }
@@ -473,7 +476,7 @@ impl<S: Storage> Database<S> {
             DataOp::Query => {
                 let mut req: api::QueryRequest = api::parse(body)?;
                 if let Some(side) = side {
-                    let v = side.vectors().next().flatten();
+                    let v = side.into_iter().next().flatten();
                     if v.is_some() && req.vector.is_some() {
                         return Err(Error::invalid("Cannot provide `vector` both in the body and separately."));
                     }

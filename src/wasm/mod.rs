@@ -147,6 +147,20 @@ pub struct Engine {
     db: Rc<Database<AnyStorage>>,
 }
 
+impl Engine {
+    /// One data-plane call, with or without vectors beside the body.
+    fn dispatch(&self, op: String, index: String, body: String, side: Option<(Vec<f64>, Vec<u32>)>) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let op = DataOp::parse(&op)
+                .ok_or_else(|| to_js_error(&Error::Argument(format!("Unknown operation '{op}'."))))?;
+            let side = side.as_ref().map(|(values, lens)| SideVectors { values, lens });
+            let out = db.call_with_vectors(op, &index, &body, side, &now_ms).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::from_str(&out))
+        })
+    }
+}
+
 #[wasm_bindgen]
 impl Engine {
     /// Opens a database. `storage`: "memory" (nothing persisted),
@@ -245,13 +259,7 @@ impl Engine {
     /// fetch_by_metadata, update, delete, list, describe_index_stats,
     /// list_namespaces, create_namespace; `body` is the REST body.
     pub fn call(&self, op: String, index: String, body: String) -> Promise {
-        let db = self.db.clone();
-        future_to_promise(async move {
-            let op = DataOp::parse(&op)
-                .ok_or_else(|| to_js_error(&Error::Argument(format!("Unknown operation '{op}'."))))?;
-            let out = db.call(op, &index, &body, &now_ms).await.map_err(|e| to_js_error(&e))?;
-            Ok(JsValue::from_str(&out))
-        })
+        self.dispatch(op, index, body, None)
     }
 
     /// [`Self::call`] for a query or an upsert whose dense vectors are
@@ -260,14 +268,7 @@ impl Engine {
     /// `Database::call_with_vectors`).
     #[wasm_bindgen(js_name = callWithVectors)]
     pub fn call_with_vectors(&self, op: String, index: String, body: String, values: Vec<f64>, lens: Vec<u32>) -> Promise {
-        let db = self.db.clone();
-        future_to_promise(async move {
-            let op = DataOp::parse(&op)
-                .ok_or_else(|| to_js_error(&Error::Argument(format!("Unknown operation '{op}'."))))?;
-            let side = SideVectors { values: &values, lens: &lens };
-            let out = db.call_with_vectors(op, &index, &body, Some(side), &now_ms).await.map_err(|e| to_js_error(&e))?;
-            Ok(JsValue::from_str(&out))
-        })
+        self.dispatch(op, index, body, Some((values, lens)))
     }
 
     #[wasm_bindgen(js_name = describeNamespace)]

@@ -15,21 +15,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { f16ToF32, WORDNET } from '../../data.mjs';
+import { f16ToF32, splitmix, WORDNET } from '../../data.mjs';
 
 const require = createRequire(import.meta.url);
 export const TOPK = 10;
-
-function splitmix(seed) {
-  let s = BigInt(seed);
-  return () => {
-    s = (s + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
-    let z = s;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
-    return Number((z ^ (z >> 31n)) >> 11n) / 2 ** 53;
-  };
-}
 
 /** Exact top-k row indices per query (float64 accumulation), best first. */
 export function bruteForce(base, nBase, queries, nQueries, dim, metric, k = TOPK) {
