@@ -42,13 +42,13 @@ pub fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T> {
     serde_json::from_str(body).map_err(|e| Error::invalid(format!("Invalid request body: {e}")))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct WireSparse {
     pub indices: Vec<u32>,
     pub values: Vec<f32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireRecord {
     #[serde(default)]
@@ -61,7 +61,7 @@ pub struct WireRecord {
     pub metadata: Option<Json>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpsertRequest {
     pub vectors: Vec<WireRecord>,
@@ -69,7 +69,7 @@ pub struct UpsertRequest {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryRequest {
     #[serde(default)]
@@ -94,7 +94,7 @@ pub struct QueryRequest {
     pub ef_search: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchRequest {
     pub ids: Vec<String>,
@@ -102,7 +102,7 @@ pub struct FetchRequest {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchByMetadataRequest {
     #[serde(default)]
@@ -115,7 +115,7 @@ pub struct FetchByMetadataRequest {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateRequest {
     #[serde(default)]
@@ -134,7 +134,7 @@ pub struct UpdateRequest {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteRequest {
     #[serde(default)]
@@ -147,7 +147,7 @@ pub struct DeleteRequest {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListRequest {
     #[serde(default)]
@@ -160,14 +160,14 @@ pub struct ListRequest {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsRequest {
     #[serde(default)]
     pub filter: Option<Json>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListNamespacesRequest {
     #[serde(default)]
@@ -178,7 +178,7 @@ pub struct ListNamespacesRequest {
     pub pagination_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CreateNamespaceRequest {
     pub name: String,
     #[serde(default)]

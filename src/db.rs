@@ -9,6 +9,13 @@
 //! - `["manifest", index, ns]` → namespace manifest (blob `CNFM`, JSON:
 //!   record count, bytes, next segment number, schema) — the commit point
 //! - `["seg", index, ns, seq]` → a segment (see [`crate::codec`])
+//! - `["graph", index, ns]` → the HNSW graph of the last snapshot
+//! - `["vec", index, ns, id]` → a record's f32 values (blob `CNFV`), kept
+//!   for int8 (s1) indexes only, whose namespaces release their f32 arena
+//!   once they hold [`crate::namespace::RESIDENT_BELOW`] records: queries
+//!   rescore, and fetches return, values read back from here (see
+//!   [`Database::run_with_values`]). Written in the same batch as the
+//!   segment, so they always describe the same records.
 //! - `["collection", name]` → a collection's bytes (see [`crate::collection`])
 //!
 //! **Invariant**: a write's future resolves only after its batch (segment and
@@ -28,6 +35,7 @@ use crate::codec::{self, Segment};
 use crate::collection::{self, Header};
 use crate::config::IndexConfig;
 use crate::engine::{apply_segment, Change, Engine, NsEntry, NsState};
+use crate::namespace::Namespace;
 use crate::error::{Error, Result};
 use crate::key;
 use crate::metrics::{Metrics, RequestType};
@@ -160,6 +168,33 @@ struct Manifest {
     /// Records written (upserted or updated) since that snapshot.
     #[serde(default)]
     pending: u64,
+    /// Every live record's values are stored under `["vec", index, ns, id]`
+    /// (int8 indexes; a namespace written before these keys existed gets
+    /// them on its next load).
+    #[serde(default)]
+    values: bool,
+}
+
+/// Rounds of "read the missing values, call again" one request may take
+/// before giving up with [`Error::Throttled`] (each round after the first
+/// follows a write to the same namespace while values were being read).
+const VALUE_ROUNDS: usize = 8;
+const KIND_VALUES: [u8; 4] = *b"CNFV";
+
+fn encode_values(v: &[f32]) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(v.len() * 4);
+    for x in v {
+        raw.extend_from_slice(&x.to_le_bytes());
+    }
+    codec::encode_blob(KIND_VALUES, &raw)
+}
+
+fn decode_values(bytes: &[u8], dim: usize) -> Result<Vec<f32>> {
+    let raw = codec::decode_blob(KIND_VALUES, bytes)?;
+    if raw.len() != dim * 4 {
+        return Err(Error::Corrupt(format!("stored values hold {} bytes, expected {}", raw.len(), dim * 4)));
+    }
+    Ok(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 
 /// Options for [`Database::open`].
@@ -170,11 +205,19 @@ pub struct Options {
     pub memory_budget: usize,
     /// Project name for metrics labels.
     pub project: String,
+    /// Records from which a namespace of an int8 (s1) index keeps its f32
+    /// values in storage only (memory holds the int8 codes); ignored when
+    /// the storage keeps nothing.
+    pub resident_below: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { memory_budget: 512 * 1024 * 1024, project: "conifer".into() }
+        Options {
+            memory_budget: 512 * 1024 * 1024,
+            project: "conifer".into(),
+            resident_below: crate::namespace::RESIDENT_BELOW,
+        }
     }
 }
 
@@ -241,7 +284,7 @@ impl<S: Storage> Database<S> {
     /// manifest (not the records).
     pub async fn open(storage: S, options: Options) -> Result<Database<S>> {
         let db = Database {
-            engine: RefCell::new(Engine::new()),
+            engine: RefCell::new(Engine::with_offload(storage.persistent().then_some(options.resident_below))),
             storage,
             manifests: RefCell::new(HashMap::new()),
             last_used: RefCell::new(HashMap::new()),
@@ -268,7 +311,7 @@ impl<S: Storage> Database<S> {
     async fn reload_catalog(&self) -> Result<()> {
         let configs = self.storage.scan(&key!["index"]).await?;
         let manifests = self.storage.scan(&key!["manifest"]).await?;
-        let mut engine = Engine::new();
+        let mut engine = Engine::with_offload(self.storage.persistent().then_some(self.options.resident_below));
         for (_, bytes) in configs {
             let config: IndexConfig = unblob_json(KIND_INDEX, &bytes)?;
             engine.install_index(config)?;
@@ -355,12 +398,12 @@ impl<S: Storage> Database<S> {
 
     async fn restore_records(&self, index: &str, namespaces: Vec<(String, Vec<crate::record::Record>)>) -> Result<()> {
         for (ns, records) in namespaces {
-            self.ensure_loaded(index, &ns).await?;
             for chunk in records.chunks(SNAPSHOT_CHUNK) {
+                self.ensure_loaded(index, &ns).await?;
                 let change = self.engine.borrow_mut().insert_records(index, &ns, chunk.to_vec())?;
                 self.persist(change).await?;
+                self.after_write(index, &ns);
             }
-            self.queue_graph_store(index, &ns);
         }
         Ok(())
     }
@@ -469,7 +512,7 @@ impl<S: Storage> Database<S> {
                 self.ensure_loaded(index, &ns).await?;
                 let (out, change) = self.engine.borrow_mut().upsert(index, req)?;
                 self.persist(change).await?;
-                self.queue_graph_store(index, &ns);
+                self.after_write(index, &ns);
                 self.after_use(index, &ns).await;
                 Ok(out.to_string())
             }
@@ -483,34 +526,39 @@ impl<S: Storage> Database<S> {
                     req.vector = req.vector.or(v);
                 }
                 let ns = api::namespace_name(req.namespace.as_deref())?;
-                self.ensure_loaded(index, &ns).await?;
-                let out = self.engine.borrow().query(index, req)?;
+                let out = self.run_with_values(index, &ns, |e| e.query(index, req.clone()).map(|o| (o, false))).await?;
                 self.after_use(index, &ns).await;
                 Ok(out)
             }
             DataOp::Fetch => {
                 let req: api::FetchRequest = api::parse(body)?;
                 let ns = api::namespace_name(req.namespace.as_deref())?;
-                self.ensure_loaded(index, &ns).await?;
-                let out = self.engine.borrow().fetch(index, req)?;
+                let out = self.run_with_values(index, &ns, |e| e.fetch(index, req.clone()).map(|o| (o, false))).await?;
                 self.after_use(index, &ns).await;
                 Ok(out)
             }
             DataOp::FetchByMetadata => {
                 let req: api::FetchByMetadataRequest = api::parse(body)?;
                 let ns = api::namespace_name(req.namespace.as_deref())?;
-                self.ensure_loaded(index, &ns).await?;
-                let out = self.engine.borrow().fetch_by_metadata(index, req)?;
+                let out = self.run_with_values(index, &ns, |e| e.fetch_by_metadata(index, req.clone()).map(|o| (o, false))).await?;
                 self.after_use(index, &ns).await;
                 Ok(out)
             }
             DataOp::Update => {
                 let req: api::UpdateRequest = api::parse(body)?;
                 let ns = api::namespace_name(req.namespace.as_deref())?;
-                self.ensure_loaded(index, &ns).await?;
-                let (out, change) = self.engine.borrow_mut().update(index, req)?;
+                // A round that lacked values changed nothing (the engine
+                // checks before changing); a round that changed something
+                // is persisted and answers.
+                let (out, change) = self
+                    .run_with_values(index, &ns, |e| {
+                        let (out, change) = e.update(index, req.clone())?;
+                        let changed = change != Change::None;
+                        Ok(((out, change), changed))
+                    })
+                    .await?;
                 self.persist(change).await?;
-                self.queue_graph_store(index, &ns);
+                self.after_write(index, &ns);
                 self.after_use(index, &ns).await;
                 Ok(out.to_string())
             }
@@ -564,6 +612,145 @@ impl<S: Storage> Database<S> {
     pub async fn delete_namespace(&self, index: &str, ns: &str) -> Result<()> {
         let change = self.engine.borrow_mut().delete_namespace(index, ns)?;
         self.persist(change).await
+    }
+
+    // ---- values kept in storage (int8 namespaces) ---------------------------
+
+    /// Runs an engine operation on a loaded namespace whose f32 values may
+    /// be in storage only. Each round hands the namespace the values read
+    /// so far and runs `op`; if it asked for values that were not there (a
+    /// query's candidates, fetched records, a record being updated), they
+    /// are read (one `get_many`) and `op` runs again. Values read while the
+    /// namespace changed are dropped and read again, so no round mixes
+    /// values from before a write with records from after it. `op` returns
+    /// whether its result stands whatever it lacked (an update that changed
+    /// something must be persisted, not repeated); the engine's checks make
+    /// a round that lacked values change nothing. A resident namespace runs
+    /// `op` once.
+    async fn run_with_values<T>(
+        &self,
+        index: &str,
+        ns: &str,
+        mut op: impl FnMut(&mut Engine) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        let mut have: HashMap<String, Vec<f32>> = HashMap::new();
+        for _ in 0..VALUE_ROUNDS {
+            self.ensure_loaded(index, ns).await?;
+            let (result, missing, generation) = {
+                let mut engine = self.engine.borrow_mut();
+                let released = engine.loaded_namespace(index, ns).is_some_and(|n| !n.is_resident());
+                if !released {
+                    return op(&mut engine).map(|(t, _)| t);
+                }
+                if let Some(n) = engine.loaded_namespace_mut(index, ns) {
+                    n.provide(&mut have);
+                }
+                let result = op(&mut engine);
+                let n = engine.loaded_namespace_mut(index, ns);
+                let missing = n.map(|n| (n.take_back(&mut have), n.generation()));
+                (result, missing.as_ref().map_or(Vec::new(), |m| m.0.clone()), missing.map(|m| m.1))
+            };
+            let result = result?;
+            if missing.is_empty() || result.1 {
+                return Ok(result.0);
+            }
+            let read = self.read_values(index, ns, &missing).await?;
+            let now = self.engine.borrow().loaded_namespace(index, ns).map(|n| n.generation());
+            if now != generation {
+                // Written (or reloaded) while reading: start over.
+                have.clear();
+                continue;
+            }
+            if let Some(id) = missing.iter().find(|id| !read.contains_key(*id)) {
+                return Err(Error::Corrupt(format!(
+                    "namespace '{ns}' of index '{index}': the stored values of record '{id}' are missing"
+                )));
+            }
+            have.extend(read);
+        }
+        Err(Error::Throttled(format!(
+            "Namespace '{ns}' changed on every one of {VALUE_ROUNDS} reads of its stored vectors; retry the request."
+        )))
+    }
+
+    /// The stored f32 values of `ids` (those present).
+    async fn read_values(&self, index: &str, ns: &str, ids: &[String]) -> Result<HashMap<String, Vec<f32>>> {
+        let dim = self.engine.borrow().index(index)?.config.dimension.unwrap_or(0) as usize;
+        let keys: Vec<crate::store::Key> = ids.iter().map(|id| key!["vec", index, ns, id.as_str()]).collect();
+        let got = self.storage.get_many(&keys).await?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for (id, bytes) in ids.iter().zip(got) {
+            if let Some(b) = bytes {
+                let v = decode_values(&b, dim)
+                    .map_err(|e| Error::Corrupt(format!("namespace '{ns}' of index '{index}', record '{id}': {e}")))?;
+                out.insert(id.clone(), v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `f` on a loaded namespace with every live record's values at
+    /// hand (read back from storage when released: compaction and
+    /// collections). `Ok(None)`: not loaded, or written while reading.
+    async fn with_all_values<T>(&self, index: &str, ns: &str, f: impl FnOnce(&Namespace) -> T) -> Result<Option<T>> {
+        let generation = {
+            let engine = self.engine.borrow();
+            match engine.loaded_namespace(index, ns) {
+                None => return Ok(None),
+                Some(n) if n.is_resident() => return Ok(Some(f(n))),
+                Some(n) => n.generation(),
+            }
+        };
+        let dim = self.engine.borrow().index(index)?.config.dimension.unwrap_or(0) as usize;
+        let mut have = HashMap::new();
+        for (k, bytes) in self.storage.scan(&key!["vec", index, ns]).await? {
+            let Some(Part::Str(id)) = k.get(3) else {
+                return Err(Error::Corrupt(format!("bad values key {k:?}")));
+            };
+            let v = decode_values(&bytes, dim)
+                .map_err(|e| Error::Corrupt(format!("namespace '{ns}' of index '{index}', record '{id}': {e}")))?;
+            have.insert(id.clone(), v);
+        }
+        let mut engine = self.engine.borrow_mut();
+        let Some(n) = engine.loaded_namespace_mut(index, ns).filter(|n| n.generation() == generation) else {
+            return Ok(None);
+        };
+        n.provide(&mut have);
+        drop(have);
+        let out = f(n);
+        let mut back = HashMap::new();
+        let missing = n.take_back(&mut back);
+        if let Some(id) = missing.first() {
+            return Err(Error::Corrupt(format!(
+                "namespace '{ns}' of index '{index}': the stored values of record '{id}' are missing"
+            )));
+        }
+        Ok(Some(out))
+    }
+
+    /// After a committed write: an int8 namespace that doubled since its
+    /// quantiser was trained is unloaded (the next use reloads it from
+    /// storage, training on every value); one that reached
+    /// [`crate::namespace::RESIDENT_BELOW`] records releases its f32 arena.
+    /// Then the graph store is queued if due.
+    fn after_write(&self, index: &str, ns: &str) {
+        let stored = self
+            .manifests
+            .borrow()
+            .get(&(index.to_string(), ns.to_string()))
+            .is_some_and(|m| m.values);
+        let mut engine = self.engine.borrow_mut();
+        if let Some(n) = engine.loaded_namespace_mut(index, ns) {
+            if n.requant_due() {
+                engine.unload_namespace(index, ns);
+                return;
+            }
+            if stored {
+                n.release_values();
+            }
+        }
+        drop(engine);
+        self.queue_graph_store(index, ns);
     }
 
     // ---- loading, eviction, persistence -----------------------------------
@@ -650,6 +837,25 @@ impl<S: Storage> Database<S> {
         // because none was stored (so the next load does not build it again).
         let needs_compaction = manifest.next_seq.saturating_sub(manifest.base_seq) > COMPACT_AFTER_SEGMENTS
             || (namespace.has_graph() && !graph_installed);
+        if namespace.offloads() {
+            let mut stored = manifest.values;
+            if !stored {
+                // Written before values had keys of their own: store them
+                // now, from the records just read, with the manifest.
+                let mut m = manifest.clone();
+                m.values = true;
+                let mut ops: Vec<Op> =
+                    namespace.records().map(|r| Op::Put(key!["vec", index, ns, r.id.as_str()], encode_values(&r.values))).collect();
+                ops.push(Op::Put(key!["manifest", index, ns], blob_json(KIND_MANIFEST, &m)));
+                if self.storage.commit(ops).await.is_ok() {
+                    self.manifests.borrow_mut().insert((index.to_string(), ns.to_string()), m);
+                    stored = true;
+                }
+            }
+            if stored {
+                namespace.release_values();
+            }
+        }
         self.engine.borrow_mut().install_namespace(index, ns, namespace, manifest.schema.clone())?;
         if needs_compaction {
             if self.defer_compaction.get() {
@@ -828,6 +1034,14 @@ impl<S: Storage> Database<S> {
     /// Rewrites a namespace's log as a few snapshot segments and drops the
     /// old ones, in one atomic batch.
     pub async fn compact(&self, index: &str, ns: &str) -> Result<()> {
+        // A released namespace's records get their values back from storage.
+        let Some(records) = self.with_all_values(index, ns, |n| n.records().collect::<Vec<_>>()).await? else {
+            if self.engine.borrow().loaded_namespace(index, ns).is_some() {
+                // Written while its values were read: try again later.
+                self.queue_compaction(index, ns);
+            }
+            return Ok(());
+        };
         let (ops, new_manifest) = {
             let engine = self.engine.borrow();
             let idx = engine.index(index)?;
@@ -840,7 +1054,6 @@ impl<S: Storage> Database<S> {
             let mut ops = vec![Op::DeletePrefix(key!["seg", index, ns])];
             let base = old.next_seq;
             let mut seq = base;
-            let records: Vec<_> = n.records().collect();
             let mut first = true;
             for chunk in records.chunks(SNAPSHOT_CHUNK) {
                 let seg = Segment { clear: first, deletes: Vec::new(), upserts: chunk.to_vec() };
@@ -858,6 +1071,7 @@ impl<S: Storage> Database<S> {
                 snapshot_end: seq,
                 graph: graph.is_some(),
                 pending: 0,
+                values: old.values,
             };
             match graph {
                 Some(g) => ops.push(Op::Put(key!["graph", index, ns], g)),
@@ -982,6 +1196,7 @@ impl<S: Storage> Database<S> {
                     Op::DeletePrefix(key!["manifest", name.as_str()]),
                     Op::DeletePrefix(key!["seg", name.as_str()]),
                     Op::DeletePrefix(key!["graph", name.as_str()]),
+                    Op::DeletePrefix(key!["vec", name.as_str()]),
                 ],
                 ManifestUpdate::RemoveIndex(name.clone()),
             ),
@@ -989,12 +1204,14 @@ impl<S: Storage> Database<S> {
                 vec![
                     Op::DeletePrefix(key!["seg", index.as_str(), namespace.as_str()]),
                     Op::Delete(key!["graph", index.as_str(), namespace.as_str()]),
+                    Op::DeletePrefix(key!["vec", index.as_str(), namespace.as_str()]),
                     Op::Delete(key!["manifest", index.as_str(), namespace.as_str()]),
                 ],
                 ManifestUpdate::Remove((index.clone(), namespace.clone())),
             ),
             Change::CreateNamespace { index, namespace, schema } => {
-                let m = Manifest { schema: schema.clone(), ..Manifest::default() };
+                let values = self.engine.borrow().index(index).is_ok_and(|i| i.offloads());
+                let m = Manifest { schema: schema.clone(), values, ..Manifest::default() };
                 (
                     vec![Op::Put(key!["manifest", index.as_str(), namespace.as_str()], blob_json(KIND_MANIFEST, &m))],
                     ManifestUpdate::Set((index.clone(), namespace.clone()), m),
@@ -1002,9 +1219,12 @@ impl<S: Storage> Database<S> {
             }
             Change::Segment { index, namespace, segment } => {
                 let k = (index.clone(), namespace.clone());
-                let mut m = self.manifests.borrow().get(&k).cloned().unwrap_or_default();
+                let known = self.manifests.borrow().get(&k).cloned();
                 let engine = self.engine.borrow();
                 let Ok(idx) = engine.index(index) else { return (Vec::new(), ManifestUpdate::None) };
+                let offloads = idx.offloads();
+                // A namespace's first segment starts its values keys too.
+                let mut m = known.unwrap_or(Manifest { values: offloads, ..Manifest::default() });
                 let dim = idx.config.dimension.unwrap_or(0);
                 if let Some(st) = idx.namespaces.get(namespace) {
                     m.count = st.count();
@@ -1014,10 +1234,20 @@ impl<S: Storage> Database<S> {
                 let seq = m.next_seq;
                 m.next_seq += 1;
                 m.pending = m.pending.saturating_add(segment.upserts.len() as u64);
-                let ops = vec![
+                let mut ops = vec![
                     Op::Put(key!["seg", index.as_str(), namespace.as_str(), seq], codec::encode_segment(segment, dim)),
                     Op::Put(key!["manifest", index.as_str(), namespace.as_str()], blob_json(KIND_MANIFEST, &m)),
                 ];
+                if offloads {
+                    let (i, n) = (index.as_str(), namespace.as_str());
+                    if segment.clear {
+                        ops.push(Op::DeletePrefix(key!["vec", i, n]));
+                    }
+                    ops.extend(segment.deletes.iter().map(|id| Op::Delete(key!["vec", i, n, id.as_str()])));
+                    ops.extend(
+                        segment.upserts.iter().map(|r| Op::Put(key!["vec", i, n, r.id.as_str()], encode_values(&r.values))),
+                    );
+                }
                 (ops, ManifestUpdate::Set(k, m))
             }
         }
@@ -1054,10 +1284,20 @@ impl<S: Storage> Database<S> {
         let names: Vec<String> = self.engine.borrow().index(source)?.namespaces.keys().cloned().collect();
         let mut namespaces = Vec::new();
         for ns in names {
-            self.ensure_loaded(source, &ns).await?;
-            let engine = self.engine.borrow();
-            if let Some(NsState { entry: NsEntry::Loaded(n), .. }) = engine.index(source)?.namespaces.get(&ns) {
-                namespaces.push((ns.clone(), n.records().collect::<Vec<_>>()));
+            for round in 0..VALUE_ROUNDS {
+                self.ensure_loaded(source, &ns).await?;
+                if let Some(records) = self.with_all_values(source, &ns, |n| n.records().collect::<Vec<_>>()).await? {
+                    namespaces.push((ns.clone(), records));
+                    break;
+                }
+                if self.engine.borrow().loaded_namespace(source, &ns).is_none() && !self.engine.borrow().needs_load(source, &ns) {
+                    break; // deleted meanwhile
+                }
+                if round + 1 == VALUE_ROUNDS {
+                    return Err(Error::Throttled(format!(
+                        "Namespace '{ns}' changed on every one of {VALUE_ROUNDS} reads of its stored vectors; retry creating the collection."
+                    )));
+                }
             }
         }
         let environment = match (&config.spec.pod, &config.spec.serverless) {

@@ -74,6 +74,9 @@ impl NsState {
 pub struct IndexState {
     pub config: IndexConfig,
     pub namespaces: BTreeMap<String, NsState>,
+    /// The database's storage keeps int8 namespaces' f32 values under keys
+    /// of their own (see [`Engine::offload_values`]).
+    pub offload: Option<usize>,
 }
 
 impl IndexState {
@@ -92,6 +95,14 @@ impl IndexState {
             self.config.engine.hnsw_params(),
         )
         .with_int8(self.config.engine.quantization == crate::config::Quantization::Int8)
+        .with_offload(self.offload)
+    }
+
+    /// Whether this index's namespaces keep their f32 values in storage.
+    pub fn offloads(&self) -> bool {
+        self.offload.is_some()
+            && self.config.engine.quantization == crate::config::Quantization::Int8
+            && self.config.dimension.unwrap_or(0) > 0
     }
 
     pub fn total_records(&self) -> usize {
@@ -217,11 +228,38 @@ struct FetchOut<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     pub indexes: BTreeMap<String, IndexState>,
+    /// Set by a database whose storage keeps records: int8 (s1) namespaces
+    /// of at least this many records then keep their f32 values in storage
+    /// only, and the database writes each record's values under
+    /// `["vec", index, ns, id]`.
+    pub offload_values: Option<usize>,
 }
 
 impl Engine {
     pub fn new() -> Engine {
         Engine::default()
+    }
+
+    /// An engine whose int8 namespaces keep f32 values in storage only
+    /// (from `Some(n)` records on).
+    pub fn with_offload(offload_values: Option<usize>) -> Engine {
+        Engine { offload_values, ..Engine::default() }
+    }
+
+    /// The loaded namespace `ns` of `index`, if any.
+    pub fn loaded_namespace(&self, index: &str, ns: &str) -> Option<&Namespace> {
+        match self.indexes.get(index)?.namespaces.get(ns).map(|s| &s.entry) {
+            Some(NsEntry::Loaded(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Mutable [`Engine::loaded_namespace`].
+    pub fn loaded_namespace_mut(&mut self, index: &str, ns: &str) -> Option<&mut Namespace> {
+        match self.indexes.get_mut(index)?.namespaces.get_mut(ns).map(|s| &mut s.entry) {
+            Some(NsEntry::Loaded(n)) => Some(n),
+            _ => None,
+        }
     }
 
     pub fn index(&self, name: &str) -> Result<&IndexState> {
@@ -246,7 +284,7 @@ impl Engine {
         }
         self.indexes.insert(
             config.name.clone(),
-            IndexState { config: config.clone(), namespaces: BTreeMap::new() },
+            IndexState { config: config.clone(), namespaces: BTreeMap::new(), offload: self.offload_values },
         );
         Ok((config.clone(), Change::PutIndex(config)))
     }
@@ -498,9 +536,15 @@ impl Engine {
                 }
                 let sparse = req.sparse_values.map(api::sparse).transpose()?;
                 let Some(ns) = idx.loaded_mut(&ns_name)? else { return Ok(none()) };
+                // A released namespace needs the current values to write the
+                // whole record: without them, change nothing (the database
+                // reads them and calls again).
+                if req.values.is_none() && !ns.values_at_hand(std::slice::from_ref(&id)) {
+                    return Ok(none());
+                }
                 // Check the merged metadata size before changing anything.
-                if let (Some(set), Some(cur)) = (&set, ns.get(&id)) {
-                    let mut merged = cur.metadata.unwrap_or_default();
+                if let (Some(set), Some(cur)) = (&set, ns.metadata_by_id(&id)) {
+                    let mut merged = cur.cloned().unwrap_or_default();
                     merged.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
                     let bytes = serde_json::to_vec(&metadata::to_json(&merged)).map_or(0, |b| b.len());
                     if bytes > crate::error::MAX_METADATA_BYTES {
@@ -533,10 +577,13 @@ impl Engine {
                     return Ok((json!({"matchedRecords": matched}), Change::None));
                 };
                 let ids = ns.ids_of(&slots);
+                if !ns.values_at_hand(&ids) {
+                    return Ok((json!({}), Change::None));
+                }
                 // Validate every merged size first: all or nothing.
                 for id in &ids {
-                    if let Some(cur) = ns.get(id) {
-                        let mut merged = cur.metadata.unwrap_or_default();
+                    if let Some(cur) = ns.metadata_by_id(id) {
+                        let mut merged = cur.cloned().unwrap_or_default();
                         merged.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
                         let bytes = serde_json::to_vec(&metadata::to_json(&merged)).map_or(0, |b| b.len());
                         if bytes > crate::error::MAX_METADATA_BYTES {

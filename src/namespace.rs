@@ -10,8 +10,10 @@
 //! exactly the live slots. Inputs arrive already validated by
 //! [`crate::engine`] (dimension, sizes), so nothing here can fail on them.
 
-use std::collections::{BTreeMap, BinaryHeap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use crate::distance::Metric;
 use crate::filter::Filter;
@@ -38,6 +40,21 @@ pub enum IndexMode {
 /// 5k, 1.30 at 10k, 1.96 at 20k — the crossover is between 5k and 10k.
 /// Below it the exact scan is exact, as fast, and needs no graph memory.
 pub const GRAPH_THRESHOLD: usize = 7_500;
+
+/// Live-record count from which an offloaded int8 namespace releases its f32
+/// arena (see [`Namespace::release_values`]). Below it the arena costs at
+/// most ~4 MB at 1,024 dimensions, and the quantiser is trained on at least
+/// this many vectors rather than on the first few.
+pub const RESIDENT_BELOW: usize = 1_000;
+
+/// Source of [`Namespace::generation`] values: unique across all namespaces
+/// of the process, so a namespace reloaded from storage never repeats the
+/// generation of the object it replaced.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATION.fetch_add(1, AtomicOrdering::Relaxed)
+}
 
 /// A query against one namespace.
 pub struct SearchRequest<'a> {
@@ -74,9 +91,25 @@ pub struct Namespace {
     graph: Option<Hnsw>,
     /// Int8 mode (storage-optimised, pod type s1): the graph is built and
     /// traversed on int8 codes of the vectors, and candidates are rescored
-    /// with the f32 arena (which stays: fetch and includeValues return what
-    /// was stored).
+    /// with their f32 values.
     int8: bool,
+    /// The database keeps every record's f32 values in storage under keys
+    /// of their own, so this (int8) namespace may release its arena once it
+    /// holds this many records (`None`: never).
+    offload: Option<usize>,
+    /// True while the f32 arena holds every live vector. Once released
+    /// (`offload`, at least [`RESIDENT_BELOW`] records), the int8 codes are
+    /// all that is in memory: every read of f32 values goes through
+    /// `provided` (values the database read from storage for the current
+    /// call), and each slot asked for but not there is noted in `missing`,
+    /// for the database to read and call again.
+    resident: bool,
+    provided: HashMap<u32, Vec<f32>>,
+    missing: RefCell<Vec<u32>>,
+    /// Changes on every write (and differs between any two namespace
+    /// objects): values read from storage are valid for a call only while
+    /// it has not changed since the read began.
+    generation: u64,
     quant: Option<QuantizedVectors>,
     /// Live records when the quantiser was trained. Its ranges come from the
     /// data seen then; when the namespace has doubled since, codes and graph
@@ -136,6 +169,11 @@ impl Namespace {
             free: Vec::new(),
             graph: None,
             int8: false,
+            offload: None,
+            resident: true,
+            provided: HashMap::new(),
+            missing: RefCell::new(Vec::new()),
+            generation: next_generation(),
             quant: None,
             quant_trained_at: 0,
             graph_builds: 0,
@@ -148,6 +186,135 @@ impl Namespace {
     pub fn with_int8(mut self, int8: bool) -> Namespace {
         self.int8 = int8;
         self
+    }
+
+    /// Lets an int8 namespace release its f32 arena once it holds
+    /// `resident_below` records (the default is [`RESIDENT_BELOW`]): the
+    /// caller keeps every record's values in storage and reads them back on
+    /// request (see [`Namespace::release_values`]).
+    pub fn with_offload(mut self, resident_below: Option<usize>) -> Namespace {
+        self.offload = resident_below;
+        self
+    }
+
+    /// Whether the f32 arena holds every live vector.
+    pub fn is_resident(&self) -> bool {
+        self.resident
+    }
+
+    /// Whether this namespace keeps values in storage (int8 with offload).
+    pub fn offloads(&self) -> bool {
+        self.offload.is_some() && self.int8 && self.vectors.dim() > 0
+    }
+
+    /// See the `generation` field.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Drops the f32 arena of an offloaded namespace that holds at least
+    /// its `resident_below` records, keeping only the int8 codes (trained
+    /// now on every live vector if no graph trained them). The caller must
+    /// hold every live record's values in storage. Returns whether it
+    /// released.
+    pub fn release_values(&mut self) -> bool {
+        let Some(min) = self.offload else { return false };
+        if !self.offloads() || !self.resident || self.len() < min.max(1) || self.defer_graph {
+            return false;
+        }
+        if self.quant.is_none() {
+            let live = self.live_slots();
+            match QuantizedVectors::from_vectors(&self.vectors, &live) {
+                Ok(q) => self.quant = Some(q),
+                Err(_) => return false,
+            }
+            self.quant_trained_at = live.len();
+        }
+        self.vectors = Vectors::new(self.vectors.dim(), self.metric);
+        self.resident = false;
+        true
+    }
+
+    /// An offloaded namespace that has doubled since its quantiser was
+    /// trained: retraining needs every f32 value, so the database reloads
+    /// it from storage (which trains on all of them).
+    pub fn requant_due(&self) -> bool {
+        !self.resident && self.len() > 2 * self.quant_trained_at.max(1)
+    }
+
+    /// Hands over f32 values read from storage, by id, for the next reads
+    /// (ids no longer live are left in `values`).
+    pub fn provide(&mut self, values: &mut HashMap<String, Vec<f32>>) {
+        let dim = self.vectors.dim();
+        let ids: Vec<String> = values.keys().cloned().collect();
+        for id in ids {
+            if let Some(&slot) = self.ids.get(&id) {
+                if let Some(v) = values.remove(&id).filter(|v| v.len() == dim) {
+                    self.provided.insert(slot, v);
+                }
+            }
+        }
+    }
+
+    /// Takes back what [`Namespace::provide`] handed over, and returns the
+    /// ids whose values were asked for and missing since the last call.
+    pub fn take_back(&mut self, values: &mut HashMap<String, Vec<f32>>) -> Vec<String> {
+        for (slot, v) in self.provided.drain() {
+            if let Some(Some(id)) = self.slot_ids.get(slot as usize) {
+                values.insert(id.clone(), v);
+            }
+        }
+        let mut missing = std::mem::take(&mut *self.missing.borrow_mut());
+        missing.sort_unstable();
+        missing.dedup();
+        self.ids_of(&missing)
+    }
+
+    /// Whether every given id's f32 values are at hand (resident or
+    /// provided); notes the missing ones. Ids not present count as at hand.
+    pub fn values_at_hand(&self, ids: &[String]) -> bool {
+        if self.resident || self.vectors.dim() == 0 {
+            return true;
+        }
+        let mut all = true;
+        for id in ids {
+            if let Some(&slot) = self.ids.get(id) {
+                all &= self.dense(slot).is_some();
+            }
+        }
+        all
+    }
+
+    /// The f32 values of a live slot: from the arena, or (released) from
+    /// `provided`, noting the slot as missing when they are not there.
+    fn dense(&self, slot: u32) -> Option<&[f32]> {
+        if self.resident {
+            return Some(self.vectors.get(slot));
+        }
+        match self.provided.get(&slot) {
+            Some(v) => Some(v),
+            None => {
+                self.missing.borrow_mut().push(slot);
+                None
+            }
+        }
+    }
+
+    fn live_slots(&self) -> Vec<u32> {
+        (0..self.slot_ids.len() as u32).filter(|&s| self.slot_ids[s as usize].is_some()).collect()
+    }
+
+    /// Bytes of the record in a live slot, as [`record_bytes`] counts them,
+    /// without reading its values.
+    fn slot_bytes(&self, slot: u32) -> usize {
+        let i = slot as usize;
+        let Some(Some(id)) = self.slot_ids.get(i) else { return 0 };
+        id.len()
+            + self.vectors.dim() * 4
+            + self.sparse[i].as_ref().map_or(0, |s| s.indices.len() * 8)
+            + self.metadata[i].as_ref().map_or(0, |m| {
+                m.iter().map(|(k, v)| k.len() + crate::metadata::value_bytes(v)).sum()
+            })
     }
 
     pub fn len(&self) -> usize {
@@ -177,6 +344,12 @@ impl Namespace {
             + self.quant.as_ref().map_or(0, |q| q.heap_bytes())
     }
 
+    /// Bytes of memory held by dense vectors: the f32 arena (empty once
+    /// released) and the int8 codes with their norms and ranges.
+    pub fn vector_heap_bytes(&self) -> usize {
+        self.vectors.heap_bytes() + self.quant.as_ref().map_or(0, |q| q.heap_bytes())
+    }
+
     pub fn has_graph(&self) -> bool {
         self.graph.is_some()
     }
@@ -190,7 +363,9 @@ impl Namespace {
         for r in records {
             self.put(r);
         }
-        if self.quant.is_some() && !self.defer_graph && self.len() > 2 * self.quant_trained_at.max(1) {
+        // Retrain on doubling (resident: rebuild here; released: the values
+        // are in storage, see `requant_due`).
+        if self.resident && self.quant.is_some() && !self.defer_graph && self.len() > 2 * self.quant_trained_at.max(1) {
             self.graph = None;
             self.quant = None;
         }
@@ -200,9 +375,7 @@ impl Namespace {
     fn put(&mut self, r: Record) {
         let slot = match self.ids.get(&r.id) {
             Some(&s) => {
-                if let Some(old) = self.record(s) {
-                    self.bytes -= record_bytes(&old);
-                }
+                self.bytes -= self.slot_bytes(s);
                 s
             }
             None => {
@@ -219,9 +392,17 @@ impl Namespace {
                 s
             }
         };
+        self.generation = next_generation();
+        self.provided.remove(&slot);
         self.bytes += record_bytes(&r);
         let i = slot as usize;
-        if self.vectors.dim() > 0 {
+        if !self.resident {
+            // Released: the codes are the only in-memory copy (the values
+            // are in storage). Cannot fail: the vector has the dimension.
+            if let Some(q) = self.quant.as_mut() {
+                let _ = q.set(slot, &r.values);
+            }
+        } else if self.vectors.dim() > 0 {
             self.vectors.set(slot, &r.values);
         }
         self.slot_ids[i] = Some(r.id);
@@ -230,8 +411,10 @@ impl Namespace {
         if let Some(g) = self.graph.as_mut() {
             match self.quant.as_mut() {
                 Some(q) => {
-                    // Cannot fail: the vector has the arena's dimension.
-                    let _ = q.set(slot, self.vectors.get(slot));
+                    if self.resident {
+                        // Cannot fail: the vector has the arena's dimension.
+                        let _ = q.set(slot, self.vectors.get(slot));
+                    }
                     g.insert(slot, &*q);
                 }
                 None => g.insert(slot, &self.vectors),
@@ -299,10 +482,13 @@ impl Namespace {
         };
         if want && self.graph.is_none() && self.vectors.dim() > 0 {
             if let Ok(mut g) = Hnsw::new(self.params) {
-                let live: Vec<u32> =
-                    (0..self.slot_ids.len() as u32).filter(|&s| self.slot_ids[s as usize].is_some()).collect();
-                self.quant = if self.int8 { QuantizedVectors::from_vectors(&self.vectors, &live).ok() } else { None };
-                self.quant_trained_at = live.len();
+                let live = self.live_slots();
+                // Released: the codes already hold every live vector.
+                if self.resident {
+                    self.quant =
+                        if self.int8 { QuantizedVectors::from_vectors(&self.vectors, &live).ok() } else { None };
+                    self.quant_trained_at = live.len();
+                }
                 for &s in &live {
                     match self.quant.as_ref() {
                         Some(q) => g.insert(s, q),
@@ -325,13 +511,15 @@ impl Namespace {
         self.ids.get(id).and_then(|&s| self.record(s))
     }
 
-    /// The record in a live slot.
+    /// The record in a live slot. A released namespace gives its values
+    /// only when they were provided; otherwise the values are empty and the
+    /// slot is noted as missing (the database reads it and calls again).
     pub fn record(&self, slot: u32) -> Option<Record> {
         let i = slot as usize;
         let id = self.slot_ids.get(i)?.as_ref()?;
         Some(Record {
             id: id.clone(),
-            values: if self.vectors.dim() > 0 { self.vectors.get(slot).to_vec() } else { Vec::new() },
+            values: if self.vectors.dim() > 0 { self.dense(slot).map(<[f32]>::to_vec).unwrap_or_default() } else { Vec::new() },
             sparse: self.sparse[i].clone(),
             metadata: self.metadata[i].clone(),
         })
@@ -341,8 +529,16 @@ impl Namespace {
         self.metadata.get(slot as usize).and_then(|m| m.as_ref())
     }
 
+    /// The metadata of the record `id` (`Some(None)`: it has none), without
+    /// reading its values.
+    pub fn metadata_by_id(&self, id: &str) -> Option<Option<&Metadata>> {
+        self.ids.get(id).map(|&s| self.metadata_of(s))
+    }
+
     /// Applies a partial update to one record; returns the updated record,
-    /// or `None` when the id does not exist (a no-op, as in Pinecone).
+    /// or `None` when the id does not exist (a no-op, as in Pinecone) or,
+    /// released, when its current values are needed and were not provided
+    /// (then nothing changes and the id is noted as missing).
     pub fn update(
         &mut self,
         id: &str,
@@ -350,10 +546,19 @@ impl Namespace {
         sparse: Option<SparseVector>,
         set_metadata: Option<&Metadata>,
     ) -> Option<Record> {
-        let mut r = self.get(id)?;
-        if let Some(v) = values {
-            r.values = v;
-        }
+        let slot = *self.ids.get(id)?;
+        let values = match values {
+            Some(v) => v,
+            None if self.vectors.dim() == 0 => Vec::new(),
+            None => self.dense(slot)?.to_vec(),
+        };
+        let i = slot as usize;
+        let mut r = Record {
+            id: id.to_string(),
+            values,
+            sparse: self.sparse[i].clone(),
+            metadata: self.metadata[i].clone(),
+        };
         if let Some(s) = sparse {
             r.sparse = Some(s);
         }
@@ -371,10 +576,11 @@ impl Namespace {
     pub fn delete(&mut self, ids: &[String]) -> Vec<String> {
         let mut gone = Vec::new();
         for id in ids {
-            if let Some(slot) = self.ids.remove(id.as_str()) {
-                if let Some(old) = self.record(slot) {
-                    self.bytes -= record_bytes(&old);
-                }
+            if let Some(slot) = self.ids.get(id.as_str()).copied() {
+                self.bytes -= self.slot_bytes(slot);
+                self.ids.remove(id.as_str());
+                self.generation = next_generation();
+                self.provided.remove(&slot);
                 let i = slot as usize;
                 self.slot_ids[i] = None;
                 self.sparse[i] = None;
@@ -394,8 +600,10 @@ impl Namespace {
 
     /// Removes every record.
     pub fn clear(&mut self) {
-        let (defer, int8) = (self.defer_graph, self.int8);
-        *self = Namespace::new(self.vectors.dim(), self.metric, self.mode, self.params).with_int8(int8);
+        let (defer, int8, offload) = (self.defer_graph, self.int8, self.offload);
+        *self = Namespace::new(self.vectors.dim(), self.metric, self.mode, self.params)
+            .with_int8(int8)
+            .with_offload(offload);
         self.defer_graph = defer;
     }
 
@@ -444,6 +652,9 @@ impl Namespace {
     pub fn search(&self, req: &SearchRequest<'_>) -> Vec<Hit> {
         if req.top_k == 0 || self.is_empty() {
             return Vec::new();
+        }
+        if !self.resident {
+            return self.search_released(req);
         }
         let metric = self.metric;
         let dense = !req.vector.is_empty() && self.vectors.dim() > 0;
@@ -510,6 +721,87 @@ impl Namespace {
         let mut out: Vec<Scored> = heap.into_vec();
         out.sort();
         out.into_iter().map(|Scored(s, slot)| Hit { slot, score: metric.score_from_sim(s) }).collect()
+    }
+
+    /// [`Namespace::search`] once the arena is released: candidates by the
+    /// int8 codes (graph walk, or a scan of the codes when there is no
+    /// graph, the filter is selective, the query is hybrid or the walk came
+    /// back short), `max(ef, top_k)` of them, rescored with their f32
+    /// values. When some candidates' values were not provided it returns
+    /// nothing and notes them as missing: the database reads them from
+    /// storage and searches again.
+    fn search_released(&self, req: &SearchRequest<'_>) -> Vec<Hit> {
+        let Some(codes) = self.quant.as_ref() else { return Vec::new() };
+        let dense = !req.vector.is_empty();
+        let qq = codes.prepare(req.vector);
+        let ef = req.ef.unwrap_or(self.params.ef_search).max(req.top_k);
+        let filtered = req.filter.map(|f| move |s: u32| self.accepts(f, req.visible, s));
+        let accept_all = |_: u32| true;
+        let accept: &dyn Fn(u32) -> bool = match &filtered {
+            Some(f) => f,
+            None => &accept_all,
+        };
+        let wanted = match req.filter {
+            None => req.top_k.min(self.len()),
+            Some(_) => req.top_k,
+        };
+        let mut candidates: Vec<u32> = Vec::new();
+        if let (Some(g), true, None) = (self.graph.as_ref(), dense, req.sparse) {
+            let exact_better = filtered.is_some() && g.prefers_exact(self.estimate_matches(accept), ef);
+            let found = if exact_better {
+                g.search_exact(&qq, ef, codes, accept)
+            } else {
+                g.search(&qq, ef, ef, codes, accept)
+            };
+            if found.len() >= wanted {
+                candidates = found.into_iter().map(|(s, _)| s).collect();
+            }
+        }
+        if candidates.is_empty() {
+            let mut heap: BinaryHeap<Scored> = BinaryHeap::with_capacity(ef + 1);
+            for (i, id) in self.slot_ids.iter().enumerate() {
+                let slot = i as u32;
+                if id.is_none() || !accept(slot) {
+                    continue;
+                }
+                let mut s = if dense { codes.sim(&qq, slot) } else { 0.0 };
+                if let (Some(qs), Some(rs)) = (req.sparse, self.sparse[i].as_ref()) {
+                    s += qs.dot(rs);
+                }
+                if heap.len() < ef {
+                    heap.push(Scored(s, slot));
+                } else if heap.peek().is_some_and(|w| s > w.0) {
+                    heap.pop();
+                    heap.push(Scored(s, slot));
+                }
+            }
+            candidates = heap.into_iter().map(|Scored(_, slot)| slot).collect();
+        }
+        let q = self.vectors.prepare(req.vector);
+        let mut fine: Vec<Scored> = Vec::with_capacity(candidates.len());
+        let mut complete = true;
+        for slot in candidates {
+            let mut s = 0.0;
+            if dense {
+                match self.dense(slot) {
+                    Some(v) => s = self.vectors.sim_values(&q, v),
+                    None => {
+                        complete = false;
+                        continue;
+                    }
+                }
+            }
+            if let (Some(qs), Some(rs)) = (req.sparse, self.sparse[slot as usize].as_ref()) {
+                s += qs.dot(rs);
+            }
+            fine.push(Scored(s, slot));
+        }
+        if !complete {
+            return Vec::new();
+        }
+        fine.sort();
+        fine.truncate(req.top_k);
+        fine.into_iter().map(|Scored(s, slot)| Hit { slot, score: self.metric.score_from_sim(s) }).collect()
     }
 
     /// Estimated number of live records `accept` matches, from a sample of

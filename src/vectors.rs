@@ -90,8 +90,11 @@ impl Vectors {
             let len = if c < last { full } else { (slots - (c << self.shift)) * self.dim };
             let chunk = &mut self.chunks[c];
             if chunk.len() < len {
-                if len == full {
-                    chunk.reserve_exact(full - chunk.len());
+                // A full chunk exactly; the last one by an eighth of what it
+                // holds (not Vec's doubling), capped at full.
+                let want = if len == full { full } else { len.max(chunk.len() + chunk.len() / 8).min(full) };
+                if chunk.capacity() < want {
+                    chunk.reserve_exact(want - chunk.len());
                 }
                 chunk.resize(len, 0.0);
             }
@@ -119,19 +122,14 @@ impl Vectors {
     /// Similarity of a stored vector to a query: higher is closer.
     #[inline]
     pub fn sim(&self, q: &Query<'_>, slot: u32) -> f32 {
-        let v = self.get(slot);
-        match self.metric {
-            Metric::DotProduct => distance::dot(q.values, v),
-            Metric::Euclidean => -distance::l2_sq(q.values, v),
-            Metric::Cosine => {
-                let denom = q.norm * self.norms[slot as usize];
-                if denom == 0.0 {
-                    0.0
-                } else {
-                    distance::dot(q.values, v) / denom
-                }
-            }
-        }
+        sim_with_norm(self.metric, q, self.get(slot), self.norms[slot as usize])
+    }
+
+    /// Similarity of a vector held elsewhere (read back from storage) to a
+    /// query, exactly as [`Vectors::sim`] would score it stored here.
+    pub fn sim_values(&self, q: &Query<'_>, v: &[f32]) -> f32 {
+        let norm = if self.metric == Metric::Cosine { distance::norm(v) } else { 0.0 };
+        sim_with_norm(self.metric, q, v, norm)
     }
 
     /// Cosine similarity of a stored vector to a query, whatever the metric.
@@ -150,6 +148,22 @@ impl Vectors {
     pub fn sim_slots(&self, a: u32, b: u32) -> f32 {
         let q = Query { values: self.get(a), norm: self.norms[a as usize] };
         self.sim(&q, b)
+    }
+}
+
+#[inline]
+fn sim_with_norm(metric: Metric, q: &Query<'_>, v: &[f32], v_norm: f32) -> f32 {
+    match metric {
+        Metric::DotProduct => distance::dot(q.values, v),
+        Metric::Euclidean => -distance::l2_sq(q.values, v),
+        Metric::Cosine => {
+            let denom = q.norm * v_norm;
+            if denom == 0.0 {
+                0.0
+            } else {
+                distance::dot(q.values, v) / denom
+            }
+        }
     }
 }
 

@@ -155,6 +155,13 @@ impl QuantizedVectors {
             let rows = s.checked_add(1).ok_or_else(|| Error::invalid("slot out of range"))?;
             let bytes =
                 rows.checked_mul(self.dim).ok_or_else(|| Error::invalid("slot out of range"))?;
+            // Grow by an eighth (not Vec's doubling): at most 12.5% slack
+            // on the one structure an s1 namespace keeps per vector.
+            if self.norms.capacity() < rows {
+                let extra = (rows - self.norms.len()).max(self.norms.len() / 8).max(64);
+                self.norms.reserve_exact(extra);
+                self.codes.reserve_exact(extra.saturating_mul(self.dim));
+            }
             self.norms.resize(rows, 0.0);
             self.codes.resize(bytes, 0);
         }

@@ -720,6 +720,34 @@ impl Storage for IdbStorage {
         v.map(|v| bytes_of(&v)).transpose()
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Vec<u8>>>> {
+        self.barrier().await;
+        let ks: Vec<JsValue> = keys.iter().map(|k| key_to_js(k).into()).collect();
+        let vals = self
+            .with_retry(|db| {
+                let ks = ks.clone();
+                async move {
+                    let tx = idb::Database::from(db)
+                        .transaction(&[KV], TransactionMode::ReadOnly)
+                        .map_err(|e| idb_fail("read", e))?;
+                    let store = tx.object_store(KV).map_err(|e| idb_fail("read", e))?;
+                    // Every request issued before awaiting any: one
+                    // transaction, answered together.
+                    let mut pending = Vec::with_capacity(ks.len());
+                    for k in ks {
+                        pending.push(store.get(Query::Key(k)).map_err(|e| idb_fail("read", e))?.into_future());
+                    }
+                    let mut out = Vec::with_capacity(pending.len());
+                    for f in pending {
+                        out.push(f.await.map_err(|e| idb_fail("read", e))?);
+                    }
+                    Ok(out)
+                }
+            })
+            .await?;
+        vals.into_iter().map(|v| v.map(|v| bytes_of(&v)).transpose()).collect()
+    }
+
     async fn scan(&self, prefix: &[Part]) -> Result<Vec<(Key, Vec<u8>)>> {
         self.barrier().await;
         let prefix = prefix.to_vec();

@@ -57,6 +57,15 @@ pub enum Op {
 #[allow(async_fn_in_trait)]
 pub trait Storage {
     async fn get(&self, key: &[Part]) -> Result<Option<Vec<u8>>>;
+    /// The values of several keys, in the order given (one read, so a
+    /// store can answer them together; the default asks one by one).
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Vec<u8>>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.get(k).await?);
+        }
+        Ok(out)
+    }
     /// Every entry whose key starts with `prefix`, in key order.
     async fn scan(&self, prefix: &[Part]) -> Result<Vec<(Key, Vec<u8>)>>;
     /// Applies the batch atomically, resolving once it is durable.
@@ -112,6 +121,11 @@ pub async fn conformance<S: Storage>(s: &S) -> std::result::Result<(), String> {
     .await
     .map_err(e)?;
     check!(s.get(&key!["t", "a"]).await.map_err(e)? == Some(vec![1]), "get after put");
+    check!(
+        s.get_many(&[key!["t", "ab"], key!["t", "zz"], key!["t", "a"]]).await.map_err(e)?
+            == vec![Some(vec![4]), None, Some(vec![1])],
+        "get_many must answer each key in the order given"
+    );
     check!(s.get(&key!["u"]).await.map_err(e)? == Some(vec![]), "empty value round trip");
     let scan = s.scan(&key!["t", "a"]).await.map_err(e)?;
     let keys: Vec<Key> = scan.iter().map(|(k, _)| k.clone()).collect();

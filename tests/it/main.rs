@@ -5,6 +5,7 @@
 mod collections;
 mod graph;
 mod model;
+mod offload;
 mod persistence;
 mod vectors;
 

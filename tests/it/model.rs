@@ -201,17 +201,32 @@ fn run(metric: &str, index_type: &str, seed: u64, steps: usize) {
 }
 
 fn run_with(metric: &str, conifer: serde_json::Value, seed: u64, steps: usize) {
+    run_with_options(metric, conifer, seed, steps, conifer::db::Options::default())
+}
+
+fn run_with_options(metric: &str, conifer: serde_json::Value, seed: u64, steps: usize, options: conifer::db::Options) {
     CONTINUOUS.with(|c| c.set(conifer["index_type"] == "hnsw"));
-    let db = Db::open(MemoryStorage::new());
+    let int8 = conifer["quantization"] == "int8";
+    let db = Db::open_with(MemoryStorage::new(), options.clone()).unwrap();
     let mut body = serverless("m", DIM as u32, metric);
     body["conifer"] = conifer;
     db.create(body).unwrap();
     let mut model = Model::new();
     let mut r = Rng(seed);
+    let released = |db: &Db<MemoryStorage>| {
+        db.0.engine().indexes["m"].namespaces.values().any(|st| {
+            matches!(&st.entry, conifer::engine::NsEntry::Loaded(n) if !n.is_resident())
+        })
+    };
+    let mut steps_released = 0;
     for _ in 0..steps {
         assert!(step(&db, &mut model, &mut r, metric, true));
+        steps_released += released(&db) as usize;
     }
     check_all(&db, &model);
+    if int8 && options.resident_below < 40 {
+        assert!(steps_released > steps / 2, "only {steps_released} of {steps} steps ran on released namespaces");
+    }
 }
 
 #[test]
@@ -238,4 +253,18 @@ fn model_through_the_int8_graph() {
     for (i, metric) in ["cosine", "euclidean"].iter().enumerate() {
         run_with(metric, json!({"index_type": "hnsw", "ef_search": 400, "quantization": "int8"}), 200 + i as u64, 1500);
     }
+}
+
+/// The same with the f32 values in storage only (released from 8 records
+/// on, so namespaces here are released, retrained through reloads as they
+/// double, and read every value back): answers must still be exact.
+#[test]
+fn model_through_the_int8_graph_with_values_in_storage() {
+    let options = conifer::db::Options { resident_below: 8, ..conifer::db::Options::default() };
+    for (i, metric) in ["cosine", "euclidean", "dotproduct"].iter().enumerate() {
+        let conifer = json!({"index_type": "hnsw", "ef_search": 400, "quantization": "int8"});
+        run_with_options(metric, conifer, 300 + i as u64, 1500, options.clone());
+    }
+    let flat = json!({"index_type": "flat", "ef_search": 400, "quantization": "int8"});
+    run_with_options("cosine", flat, 310, 1500, options);
 }
