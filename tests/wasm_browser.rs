@@ -157,3 +157,53 @@ async fn database_over_indexeddb() {
     db.storage().close();
     delete_database(&name).await.unwrap();
 }
+
+/// An s1 (int8) namespace over IndexedDB keeps its f32 values there only:
+/// queries rescore, and fetches return, values read back with one
+/// `get_many` per round; concurrent queries and writes, and a reopen, give
+/// the stored values exactly.
+#[wasm_bindgen_test]
+async fn s1_values_read_back_from_indexeddb() {
+    let name = fresh_name("s1");
+    let db = Database::open(open(&name).await, Options { resident_below: 200, ..Options::default() }).await.unwrap();
+    db.create_index(&json!({"name": "s", "dimension": 8, "metric": "euclidean",
+        "spec": {"pod": {"environment": "e", "pod_type": "s1.x1"}}}))
+        .await
+        .unwrap();
+    // Distinct, and exact in binary (so JSON prints them alike).
+    let v = |i: usize| -> Vec<f32> { (0..8).map(|d| i as f32 + ((i * 7 + d * 13) % 8) as f32 / 4.0).collect() };
+    for b in 0..3 {
+        let recs: Vec<Json> = (b * 100..b * 100 + 100).map(|i| json!({"id": format!("r{i}"), "values": v(i)})).collect();
+        call(&db, DataOp::Upsert, "s", json!({"namespace": "t", "vectors": recs})).await;
+    }
+    let released = |db: &Database<IdbStorage>| match &db.engine().indexes["s"].namespaces["t"].entry {
+        conifer::engine::NsEntry::Loaded(n) => !n.is_resident(),
+        _ => false,
+    };
+    assert!(released(&db), "300 records over a threshold of 200: values in IndexedDB only");
+    // Queries and an update in flight together.
+    let q = |i: usize| json!({"namespace": "t", "topK": 1, "vector": v(i), "includeValues": true}).to_string();
+    let bodies: Vec<String> = (0..20).map(|i| q(i * 11)).collect();
+    let upd = json!({"namespace": "t", "id": "r5", "setMetadata": {"k": 1}}).to_string();
+    let mut futs: Vec<_> = bodies.iter().map(|b| db.call(DataOp::Query, "s", b, &now)).collect();
+    futs.push(db.call(DataOp::Update, "s", &upd, &now));
+    for (i, r) in futures::future::join_all(futs).await.into_iter().enumerate() {
+        let out: Json = serde_json::from_str(&r.unwrap()).unwrap();
+        if i < 20 {
+            assert_eq!(out["matches"][0]["id"], format!("r{}", i * 11));
+            assert_eq!(out["matches"][0]["values"], json!(v(i * 11)));
+        }
+    }
+    db.storage().close();
+    drop(db);
+    let db = Database::open(open(&name).await, Options { resident_below: 200, ..Options::default() }).await.unwrap();
+    let f = call(&db, DataOp::Fetch, "s", json!({"namespace": "t", "ids": ["r5", "r299"]})).await;
+    assert_eq!(f["vectors"]["r5"]["values"], json!(v(5)));
+    assert_eq!(f["vectors"]["r5"]["metadata"]["k"], 1);
+    assert_eq!(f["vectors"]["r299"]["values"], json!(v(299)));
+    assert!(released(&db));
+    db.delete_index("s").await.unwrap();
+    assert!(db.storage().scan(&[]).await.unwrap().is_empty(), "no values left behind");
+    db.storage().close();
+    delete_database(&name).await.unwrap();
+}
