@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 NODE_TEST := node --test --test-reporter=spec
 
-.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb bench-peers bench-hnsw clean
+.PHONY: all setup pkg demo worker test test-native test-release test-wasm-node test-wasm-browser test-js test-browser test-worker test-demo test-packaging bench bench-crossover bench-idb bench-peers bench-hnsw bench-s1 clean
 
 all: pkg
 
@@ -91,6 +91,11 @@ bench-peers: pkg
 bench-hnsw: pkg
 	cd benches/peers && npm ci --no-audit --no-fund --loglevel=error
 	node benches/hnsw.mjs
+
+# s1 (int8, f32 values in storage only) against p1 on wordnet-minilm, side by
+# side in one native run -> bench-results/s1.json and docs/bench-s1.md.
+bench-s1: setup
+	cargo run --release --example bench_s1
 
 # IndexedDB figures in headless Chromium -> bench-results/idb.json, docs/bench-idb.md
 bench-idb: pkg
