@@ -414,6 +414,11 @@ impl Engine {
                     None => {
                         return Ok(json!({"matches": [], "namespace": ns_name, "usage": {"readUnits": 1}}).to_string());
                     }
+                    // Released namespace, values not read yet: nothing to
+                    // search with (the database reads them and calls again).
+                    Some(r) if r.values.len() != shape.dim && !shape.sparse_index => {
+                        return Ok(json!({"matches": [], "namespace": ns_name, "usage": {"readUnits": 1}}).to_string());
+                    }
                     Some(r) => (r.values, sparse.or(r.sparse)),
                 }
             }

@@ -213,23 +213,22 @@ impl Namespace {
     }
 
     /// Drops the f32 arena of an offloaded namespace that holds at least
-    /// its `resident_below` records, keeping only the int8 codes (trained
-    /// now on every live vector if no graph trained them). The caller must
-    /// hold every live record's values in storage. Returns whether it
-    /// released.
+    /// its `resident_below` records, keeping only the int8 codes, trained
+    /// now on every live vector (a graph built or installed on codes of
+    /// fewer records keeps its links: they stay good neighbours). The
+    /// caller must hold every live record's values in storage. Returns
+    /// whether it released.
     pub fn release_values(&mut self) -> bool {
         let Some(min) = self.offload else { return false };
         if !self.offloads() || !self.resident || self.len() < min.max(1) || self.defer_graph {
             return false;
         }
-        if self.quant.is_none() {
-            let live = self.live_slots();
-            match QuantizedVectors::from_vectors(&self.vectors, &live) {
-                Ok(q) => self.quant = Some(q),
-                Err(_) => return false,
-            }
-            self.quant_trained_at = live.len();
+        let live = self.live_slots();
+        match QuantizedVectors::from_vectors(&self.vectors, &live) {
+            Ok(q) => self.quant = Some(q),
+            Err(_) => return false,
         }
+        self.quant_trained_at = live.len();
         self.vectors = Vectors::new(self.vectors.dim(), self.metric);
         self.resident = false;
         true

@@ -274,3 +274,26 @@ fn memory_only_and_small_namespaces_stay_resident() {
     upsert_all(&db, "s", &records(&mut r, 1_500, 2_000));
     assert!(!resident(&db, "s").unwrap().0);
 }
+
+/// A reload that installs a stored graph of fewer records and applies the
+/// rest retrains on every value, so the next write does not find the
+/// namespace doubled again (no reload on every write).
+#[test]
+fn reload_after_doubling_retrains_once() {
+    let store = MemoryStorage::new();
+    let db = Db::open(store.clone());
+    let mut body = pod("s", "s1.x1");
+    body["conifer"] = json!({"index_type": "hnsw"});
+    db.create(body).unwrap();
+    let mut r = Rng(12);
+    let recs = records(&mut r, 0, 2_600);
+    upsert_all(&db, "s", &recs[..1_000]);
+    pollster::block_on(db.0.compact("s", "t")).unwrap();
+    assert!(pollster::block_on(store.get(&key!["graph", "s", "t"])).unwrap().is_some());
+    upsert_all(&db, "s", &recs[1_000..2_500]);
+    assert!(resident(&db, "s").is_none(), "doubled: unloaded");
+    let q = json!({"topK": 1, "vector": recs[2_100]["values"], "namespace": "t"});
+    assert_eq!(db.query("s", q).unwrap()["matches"][0]["id"], "r2100");
+    db.upsert("s", "t", json!(recs[2_500..2_600])).unwrap();
+    assert_eq!(resident(&db, "s").map(|x| x.0), Some(false), "still loaded and released after the next write");
+}
