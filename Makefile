@@ -92,10 +92,13 @@ bench-hnsw: pkg
 	cd benches/peers && npm ci --no-audit --no-fund --loglevel=error
 	node benches/hnsw.mjs
 
-# s1 (int8, f32 values in storage only) against p1 on wordnet-minilm, side by
-# side in one native run -> bench-results/s1.json and docs/bench-s1.md.
-bench-s1: setup
+# s1 (int8, f32 values in storage only) against p1, side by side: on
+# wordnet-minilm natively (memory, recall, speed -> bench-results/s1.json,
+# docs/bench-s1.md), then in Chromium over IndexedDB (query latency ->
+# bench-results/s1-idb.json, docs/bench-s1-idb.md; S1_N=5000 for a short run).
+bench-s1: pkg
 	cargo run --release --example bench_s1
+	node benches/s1-idb.mjs
 
 # IndexedDB figures in headless Chromium -> bench-results/idb.json, docs/bench-idb.md
 bench-idb: pkg

@@ -37,31 +37,7 @@ const FULL: usize = 100_000;
 
 #[path = "../tests/common/wordnet_files.rs"]
 mod wordnet_files;
-use wordnet_files::{read_f16, read_gt};
-
-/// Exact top-`k` rows of `base` by cosine for each query (f64 sums).
-fn brute_force(base: &[Vec<f32>], queries: &[Vec<f32>], k: usize) -> Vec<Vec<u32>> {
-    let norm = |v: &[f32]| v.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt();
-    let norms: Vec<f64> = base.iter().map(|v| norm(v)).collect();
-    queries
-        .iter()
-        .map(|q| {
-            let qn = norm(q);
-            let mut sims: Vec<(f64, u32)> = base
-                .iter()
-                .zip(&norms)
-                .enumerate()
-                .map(|(i, (v, &n))| {
-                    let dot: f64 = q.iter().zip(v).map(|(&a, &b)| a as f64 * b as f64).sum();
-                    (dot / (qn * n).max(f64::MIN_POSITIVE), i as u32)
-                })
-                .collect();
-            sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            sims.truncate(k);
-            sims.into_iter().map(|x| x.1).collect()
-        })
-        .collect()
-}
+use wordnet_files::{brute_force, percentile, read_f16, read_gt};
 
 /// Resident set size of this process in bytes (Linux), if readable.
 fn rss_bytes() -> Option<u64> {
@@ -69,13 +45,6 @@ fn rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
-}
-
-/// The `p`-th percentile (nearest rank on the sorted sample, as
-/// benches/data.mjs computes it).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((p / 100.0) * sorted.len() as f64).floor() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 struct Args {

@@ -35,39 +35,10 @@ const FULL: usize = 100_000;
 
 #[path = "../tests/common/wordnet_files.rs"]
 mod wordnet_files;
-use wordnet_files::{read_f16, read_gt};
+use wordnet_files::{brute_force, percentile, read_f16, read_gt};
 
 fn clock() -> f64 {
     0.0
-}
-
-/// Exact top-`k` rows of `base` by cosine for each query (f64 sums).
-fn brute_force(base: &[Vec<f32>], queries: &[Vec<f32>], k: usize) -> Vec<Vec<u32>> {
-    let norm = |v: &[f32]| v.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt();
-    let norms: Vec<f64> = base.iter().map(|v| norm(v)).collect();
-    queries
-        .iter()
-        .map(|q| {
-            let qn = norm(q);
-            let mut sims: Vec<(f64, u32)> = base
-                .iter()
-                .zip(&norms)
-                .enumerate()
-                .map(|(i, (v, &n))| {
-                    let dot: f64 = q.iter().zip(v).map(|(&a, &b)| a as f64 * b as f64).sum();
-                    (dot / (qn * n).max(f64::MIN_POSITIVE), i as u32)
-                })
-                .collect();
-            sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            sims.truncate(k);
-            sims.into_iter().map(|x| x.1).collect()
-        })
-        .collect()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((p / 100.0) * sorted.len() as f64).floor() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 struct Args {

@@ -47,6 +47,14 @@ pub const GRAPH_THRESHOLD: usize = 7_500;
 /// this many vectors rather than on the first few.
 pub const RESIDENT_BELOW: usize = 1_000;
 
+/// A released namespace reads back and rescores this many candidates per
+/// result (the best by the int8 codes among the `efSearch` the walk keeps):
+/// each one is a storage read. Measured on wordnet-minilm 100k
+/// (`make bench-s1`, ef 32/64/128): rescoring the best 2 × topK gave the
+/// same recall@10 as rescoring all ef candidates (0.9563, 0.9843, 0.9945),
+/// so 3 × topK leaves a margin and reads 30 values instead of up to 128.
+pub const RESCORE_PER_K: usize = 3;
+
 /// Source of [`Namespace::generation`] values: unique across all namespaces
 /// of the process, so a namespace reloaded from storage never repeats the
 /// generation of the object it replaced.
@@ -334,13 +342,16 @@ impl Namespace {
         self.bytes
     }
 
-    /// Bytes of memory held, including the graph and slack.
+    /// Bytes of memory held, including the graph and slack: the vectors as
+    /// held (f32 arena and/or int8 codes), the rest of the record data
+    /// (`size_bytes` counts dense values too; they are not counted twice),
+    /// the slot table and the graph.
     pub fn heap_bytes(&self) -> usize {
-        self.vectors.heap_bytes()
-            + self.bytes
+        let dense = self.len() * self.vectors.dim() * 4;
+        self.vector_heap_bytes()
+            + self.bytes.saturating_sub(dense)
             + self.slot_ids.capacity() * 24
             + self.graph.as_ref().map_or(0, |g| g.heap_bytes())
-            + self.quant.as_ref().map_or(0, |q| q.heap_bytes())
     }
 
     /// Bytes of memory held by dense vectors: the f32 arena (empty once
@@ -725,7 +736,8 @@ impl Namespace {
     /// [`Namespace::search`] once the arena is released: candidates by the
     /// int8 codes (graph walk, or a scan of the codes when there is no
     /// graph, the filter is selective, the query is hybrid or the walk came
-    /// back short), `max(ef, top_k)` of them, rescored with their f32
+    /// back short), `max(ef, top_k)` of them, of which the best
+    /// [`RESCORE_PER_K`]` × top_k` by the codes are rescored with their f32
     /// values. When some candidates' values were not provided it returns
     /// nothing and notes them as missing: the database reads them from
     /// storage and searches again.
@@ -744,7 +756,7 @@ impl Namespace {
             None => req.top_k.min(self.len()),
             Some(_) => req.top_k,
         };
-        let mut candidates: Vec<u32> = Vec::new();
+        let mut candidates: Vec<Scored> = Vec::new();
         if let (Some(g), true, None) = (self.graph.as_ref(), dense, req.sparse) {
             let exact_better = filtered.is_some() && g.prefers_exact(self.estimate_matches(accept), ef);
             let found = if exact_better {
@@ -753,7 +765,7 @@ impl Namespace {
                 g.search(&qq, ef, ef, codes, accept)
             };
             if found.len() >= wanted {
-                candidates = found.into_iter().map(|(s, _)| s).collect();
+                candidates = found.into_iter().map(|(slot, sim)| Scored(sim, slot)).collect();
             }
         }
         if candidates.is_empty() {
@@ -774,12 +786,15 @@ impl Namespace {
                     heap.push(Scored(s, slot));
                 }
             }
-            candidates = heap.into_iter().map(|Scored(_, slot)| slot).collect();
+            candidates = heap.into_vec();
         }
+        // Only the best few by the codes are read back and rescored.
+        candidates.sort();
+        candidates.truncate(RESCORE_PER_K.saturating_mul(req.top_k).max(req.top_k));
         let q = self.vectors.prepare(req.vector);
         let mut fine: Vec<Scored> = Vec::with_capacity(candidates.len());
         let mut complete = true;
-        for slot in candidates {
+        for Scored(_, slot) in candidates {
             let mut s = 0.0;
             if dense {
                 match self.dense(slot) {

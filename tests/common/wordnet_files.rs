@@ -1,7 +1,10 @@
 //! Readers of the wordnet-minilm files (`../shared/data/wordnet-minilm`):
 //! float16 matrices (`base.f16`, `queries.f16`) and the int32 ground truth
-//! (`gt.i32`, 100 row numbers per query). Shared by `tests/hnsw_recall.rs`
-//! and `examples/bench_hnsw.rs` (included with `#[path]`).
+//! (`gt.i32`, 100 row numbers per query), and what the benchmarks compute
+//! from them (brute-force ground truth below the full set, percentiles).
+//! Shared by `tests/hnsw_recall.rs`, `examples/bench_hnsw.rs` and
+//! `examples/bench_s1.rs` (included with `#[path]`).
+#![allow(dead_code)] // each includer uses part of it
 
 use std::fs::File;
 use std::io::Read;
@@ -42,4 +45,35 @@ pub fn read_gt(path: &Path, queries: usize, stride: usize, k: usize) -> Vec<Vec<
         .chunks_exact(stride * 4)
         .map(|row| row.chunks_exact(4).take(k).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u32).collect())
         .collect()
+}
+
+/// Exact top-`k` rows of `base` by cosine for each query (f64 sums).
+pub fn brute_force(base: &[Vec<f32>], queries: &[Vec<f32>], k: usize) -> Vec<Vec<u32>> {
+    let norm = |v: &[f32]| v.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt();
+    let norms: Vec<f64> = base.iter().map(|v| norm(v)).collect();
+    queries
+        .iter()
+        .map(|q| {
+            let qn = norm(q);
+            let mut sims: Vec<(f64, u32)> = base
+                .iter()
+                .zip(&norms)
+                .enumerate()
+                .map(|(i, (v, &n))| {
+                    let dot: f64 = q.iter().zip(v).map(|(&a, &b)| a as f64 * b as f64).sum();
+                    (dot / (qn * n).max(f64::MIN_POSITIVE), i as u32)
+                })
+                .collect();
+            sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            sims.truncate(k);
+            sims.into_iter().map(|x| x.1).collect()
+        })
+        .collect()
+}
+
+/// The `p`-th percentile (nearest rank on the sorted sample, as
+/// benches/data.mjs computes it).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((p / 100.0) * sorted.len() as f64).floor() as usize;
+    sorted[i.min(sorted.len() - 1)]
 }
