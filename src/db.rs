@@ -646,9 +646,10 @@ impl<S: Storage> Database<S> {
                     n.provide(&mut have);
                 }
                 let result = op(&mut engine);
-                let n = engine.loaded_namespace_mut(index, ns);
-                let missing = n.map(|n| (n.take_back(&mut have), n.generation()));
-                (result, missing.as_ref().map_or(Vec::new(), |m| m.0.clone()), missing.map(|m| m.1))
+                match engine.loaded_namespace_mut(index, ns) {
+                    Some(n) => (result, n.take_back(&mut have), Some(n.generation())),
+                    None => (result, Vec::new(), None),
+                }
             };
             let result = result?;
             if missing.is_empty() || result.1 {
@@ -728,9 +729,10 @@ impl<S: Storage> Database<S> {
         Ok(Some(out))
     }
 
-    /// After a committed write: an int8 namespace that doubled since its
-    /// quantiser was trained is unloaded (the next use reloads it from
-    /// storage, training on every value); one that reached
+    /// After a committed write: a released int8 namespace whose data drifted
+    /// from its quantiser's ranges (`Namespace::requant_due`) is unloaded
+    /// (the next use reloads it from storage, training on every value); one
+    /// that reached
     /// [`crate::namespace::RESIDENT_BELOW`] records releases its f32 arena.
     /// Then the graph store is queued if due.
     fn after_write(&self, index: &str, ns: &str) {

@@ -55,6 +55,9 @@ pub const RESIDENT_BELOW: usize = 1_000;
 /// so 3 × topK leaves a margin and reads 30 values instead of up to 128.
 pub const RESCORE_PER_K: usize = 3;
 
+/// See [`Namespace::requant_due`].
+pub const DRIFT_PERCENT: usize = 2;
+
 /// Source of [`Namespace::generation`] values: unique across all namespaces
 /// of the process, so a namespace reloaded from storage never repeats the
 /// generation of the object it replaced.
@@ -120,9 +123,10 @@ pub struct Namespace {
     generation: u64,
     quant: Option<QuantizedVectors>,
     /// Live records when the quantiser was trained. Its ranges come from the
-    /// data seen then; when the namespace has doubled since, codes and graph
-    /// are rebuilt with fresh ranges (amortised O(1) per insert), so early
-    /// training on a few records cannot clamp everything after.
+    /// data seen then; while resident, when the namespace has doubled since,
+    /// codes and graph are rebuilt with fresh ranges (amortised O(1) per
+    /// insert), so early training on a few records cannot clamp everything
+    /// after; once released, when the data drifts (`requant_due`).
     quant_trained_at: usize,
     /// Full graph builds this namespace has done (a reload that installs a
     /// stored graph does none).
@@ -242,11 +246,21 @@ impl Namespace {
         true
     }
 
-    /// An offloaded namespace that has doubled since its quantiser was
-    /// trained: retraining needs every f32 value, so the database reloads
-    /// it from storage (which trains on all of them).
+    /// A released namespace whose data has drifted from what its quantiser
+    /// was trained on: more than [`DRIFT_PERCENT`]% of the vectors written
+    /// since (and at least 16) had values far outside the trained ranges
+    /// ([`QuantizedVectors::far_out`]). Retraining needs every f32 value,
+    /// so the database reloads it from storage (which trains on all of
+    /// them). Growth alone does not retrain: values inside the ranges lose
+    /// nothing to clamping, and the ranges were learnt on at least
+    /// [`RESIDENT_BELOW`] vectors.
     pub fn requant_due(&self) -> bool {
-        !self.resident && self.len() > 2 * self.quant_trained_at.max(1)
+        if self.resident {
+            return false;
+        }
+        let far = self.quant.as_ref().map_or(0, |q| q.far_out());
+        let since = self.len().saturating_sub(self.quant_trained_at).max(1);
+        far >= 16 && far * 100 > since * DRIFT_PERCENT
     }
 
     /// Hands over f32 values read from storage, by id, for the next reads
@@ -373,8 +387,8 @@ impl Namespace {
         for r in records {
             self.put(r);
         }
-        // Retrain on doubling (resident: rebuild here; released: the values
-        // are in storage, see `requant_due`).
+        // Resident: retrain on doubling, rebuilding here. (Released: the
+        // values are in storage, see `requant_due`.)
         if self.resident && self.quant.is_some() && !self.defer_graph && self.len() > 2 * self.quant_trained_at.max(1) {
             self.graph = None;
             self.quant = None;

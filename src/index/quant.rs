@@ -23,6 +23,9 @@ use crate::vectors::Vectors;
 
 /// Number of code values above zero (codes are `0..=LEVELS`).
 const LEVELS: f32 = 255.0;
+/// A value this many codes outside its trained range counts as far out
+/// (a tenth of the range).
+const FAR_CODES: f32 = LEVELS / 10.0;
 
 /// An int8 (u8-coded) scalar-quantised copy of a slot-addressed vector arena.
 #[derive(Debug, Clone)]
@@ -35,6 +38,9 @@ pub struct QuantizedVectors {
     inv_scales: Vec<f32>,
     codes: Vec<u8>,
     norms: Vec<f32>,
+    /// Vectors encoded since training with a value far outside its trained
+    /// range (see [`QuantizedVectors::far_out`]).
+    far_out: usize,
 }
 
 /// A query prepared for [`QuantizedVectors`]: `scaled[d] = q_d * scale_d`,
@@ -120,6 +126,7 @@ impl QuantizedVectors {
             inv_scales,
             codes: Vec::new(),
             norms: Vec::new(),
+            far_out: 0,
         }
     }
 
@@ -167,8 +174,14 @@ impl QuantizedVectors {
         }
         let row = &mut self.codes[s * self.dim..(s + 1) * self.dim];
         let mut sq = 0.0f32;
+        let mut far = false;
         for d in 0..self.dim {
             let t = ((v[d] - self.mins[d]) * self.inv_scales[d]).round();
+            far |= if self.inv_scales[d] > 0.0 {
+                !(-FAR_CODES..=LEVELS + FAR_CODES).contains(&t)
+            } else {
+                v[d].is_finite() && v[d] != self.mins[d]
+            };
             // `clamp` keeps NaN as NaN and `NaN as u8` is 0: no panic on any input.
             let c = t.clamp(0.0, LEVELS) as u8;
             row[d] = c;
@@ -176,7 +189,17 @@ impl QuantizedVectors {
             sq += x * x;
         }
         self.norms[s] = sq.sqrt();
+        self.far_out += far as usize;
         Ok(())
+    }
+
+    /// How many vectors encoded since training had a value more than a
+    /// tenth of its dimension's range outside that range (or any other
+    /// value in a dimension whose training values were all equal): those
+    /// were clamped by more than the quantisation error, so many of them
+    /// mean the data has drifted from what the ranges were learnt on.
+    pub fn far_out(&self) -> usize {
+        self.far_out
     }
 
     /// The decoded (approximate) vector at `slot`, or `None` past the end.
