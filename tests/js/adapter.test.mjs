@@ -153,3 +153,39 @@ test('the graph built by an ingest is stored once writes pause, and on close; a 
   await assert.rejects(pc2.index('g').namespace('quiet').query({ topK: 1, vector: vec(1), efSearch: 2.5 }), /efSearch/);
   await pc2.close();
 });
+
+test('s1 through an adapter: values live under their own keys and come back exactly', async () => {
+  const store = memoryAdapter();
+  let gets = 0; // reads of stored values
+  const counted = { ...store, get: (k) => { if (k[0] === 'vec') gets += 1; return store.get(k); } };
+  const pc = new Pinecone({ storage: counted });
+  await pc.createIndex({ name: 's', dimension: 8, metric: 'cosine', spec: { pod: { environment: 'e', podType: 's1.x1' } } });
+  // Exact in binary, no two parallel: the base-4 digits of i, then 4, 1.
+  const vec = (i) => [...Array.from({ length: 6 }, (_, d) => ((i >> (2 * d)) & 3) + 1), 4, 1];
+  const ns = pc.index('s').namespace('t');
+  for (let b = 0; b < 3; b++) {
+    await ns.upsert(Array.from({ length: 500 }, (_, j) => ({ id: `r${b * 500 + j}`, values: vec(b * 500 + j), metadata: { b } })));
+  }
+  const vecKeys = () => store.rows.filter(([k]) => k[0] === 'vec' && k[1] === 's').length;
+  assert.equal(vecKeys(), 1500);
+  gets = 0;
+  const q = await ns.query({ topK: 3, vector: vec(1234), includeValues: true, includeMetadata: true });
+  assert.equal(q.matches[0].id, 'r1234');
+  assert.deepEqual(q.matches[0].values, vec(1234));
+  assert.ok(gets > 0 && gets <= 3 * 3, `rescoring read ${gets} values (3 x topK at most)`);
+  const f = await ns.fetch(['r0', 'r999']);
+  assert.deepEqual(f.records.r999.values, vec(999));
+  await ns.update({ id: 'r0', metadata: { b: 9 } });
+  const f2 = await ns.fetch(['r0']);
+  assert.deepEqual(f2.records.r0.values, vec(0));
+  assert.deepEqual(f2.records.r0.metadata, { b: 9 });
+  await ns.deleteMany(['r1']);
+  assert.equal(vecKeys(), 1499);
+  await pc.close();
+  const pc2 = new Pinecone({ storage: store });
+  const q2 = await pc2.index('s').namespace('t').query({ topK: 1, id: 'r777', includeValues: true });
+  assert.deepEqual(q2.matches[0].values, vec(777));
+  await pc2.index('s').namespace('t').deleteAll();
+  assert.equal(vecKeys(), 0);
+  await pc2.close();
+});
