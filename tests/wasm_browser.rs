@@ -170,8 +170,13 @@ async fn s1_values_read_back_from_indexeddb() {
         "spec": {"pod": {"environment": "e", "pod_type": "s1.x1"}}}))
         .await
         .unwrap();
-    // Distinct, and exact in binary (so JSON prints them alike).
-    let v = |i: usize| -> Vec<f32> { (0..8).map(|d| i as f32 + ((i * 7 + d * 13) % 8) as f32 / 4.0).collect() };
+    // Distinct, and exact in binary (so JSON prints them alike). Spread
+    // over the whole range from the first batch on (37 is prime to 300):
+    // growing values would drift from the quantiser's ranges and unload the
+    // namespace for retraining (tested natively in `tests/it/offload.rs`).
+    let v = |i: usize| -> Vec<f32> {
+        (0..8).map(|d| ((i * 37) % 300) as f32 + ((i * 7 + d * 13) % 8) as f32 / 4.0).collect()
+    };
     for b in 0..3 {
         let recs: Vec<Json> = (b * 100..b * 100 + 100).map(|i| json!({"id": format!("r{i}"), "values": v(i)})).collect();
         call(&db, DataOp::Upsert, "s", json!({"namespace": "t", "vectors": recs})).await;
