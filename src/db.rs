@@ -1009,8 +1009,11 @@ impl<S: Storage> Database<S> {
                 (Some(Part::Str(kind)), Some(Part::Str(i)), Some(Part::Str(n))) if kind == "manifest" => {
                     namespaces.push((i.clone(), n.clone()));
                 }
-                // Segments always change with their manifest.
-                (Some(Part::Str(kind)), Some(Part::Str(_)), Some(Part::Str(_))) if kind == "seg" => {}
+                // A namespace's segments, stored graph and stored values
+                // always change with its manifest (the log cuts keys to
+                // three parts, so an s1 write lists `["vec", index, ns]`).
+                (Some(Part::Str(kind)), Some(Part::Str(_)), Some(Part::Str(_)))
+                    if kind == "seg" || kind == "graph" || kind == "vec" => {}
                 (Some(Part::Str(kind)), _, _) if kind == "collection" => {}
                 _ => return self.refresh().await,
             }

@@ -313,3 +313,43 @@ fn reload_after_drift_retrains_once() {
     db.upsert("s", "t", json!(far[500..])).unwrap();
     assert_eq!(resident(&db, "s").map(|x| x.0), Some(false), "still loaded and released after the next write");
 }
+
+/// Another tab's s1 write (IndexedDB's change log cuts keys to `[kind,
+/// index, ns]`, so it lists `["vec", index, ns]` beside the manifest)
+/// unloads only the namespace it wrote: this tab keeps its other loaded
+/// namespaces instead of re-reading the whole catalog.
+#[test]
+fn another_writers_s1_write_unloads_only_its_namespace() {
+    let store = MemoryStorage::new();
+    let opts = || Options { resident_below: 200, ..Options::default() };
+    let a = Db::open_with(store.clone(), opts()).unwrap();
+    a.create(pod("s", "s1.x1")).unwrap();
+    let mut r = Rng(11);
+    let recs = records(&mut r, 0, 300);
+    upsert_all(&a, "s", &recs);
+    a.upsert("s", "other", json!(recs[..5])).unwrap();
+
+    let b = Db::open_with(store.clone(), opts()).unwrap();
+    let q = json!({"namespace": "other", "topK": 1, "id": "r0"});
+    assert_eq!(ids(&b.query("s", q.clone()).unwrap()), vec!["r0"]);
+    let loaded = |db: &Db<MemoryStorage>, ns: &str| {
+        matches!(db.0.engine().indexes["s"].namespaces[ns].entry, NsEntry::Loaded(_))
+    };
+    assert!(loaded(&b, "other"));
+    let before = b.query("s", json!({"namespace": "t", "topK": 3, "id": "r7", "includeValues": true})).unwrap();
+    assert_eq!(resident(&b, "s").map(|(res, _)| res), Some(false), "300 records over 200: released");
+
+    // Tab a overwrites r7 and adds records; b learns of it from the log.
+    let moved: Vec<f32> = (0..DIM).map(|d| if d == 0 { 1.0 } else { 0.0 }).collect();
+    a.upsert("s", "t", json!([{"id": "r7", "values": moved}])).unwrap();
+    a.upsert("s", "t", json!(records(&mut r, 300, 320))).unwrap();
+    let touched = [key!["manifest", "s", "t"], key!["seg", "s", "t"], key!["vec", "s", "t"], key!["graph", "s", "t"]];
+    pollster::block_on(b.0.apply_external_changes(Some(&touched))).unwrap();
+    assert!(loaded(&b, "other"), "an s1 write elsewhere re-read the whole catalog");
+    assert!(!loaded(&b, "t"), "the written namespace must be re-read");
+    let stats = b.call(DescribeIndexStats, "s", json!({})).unwrap();
+    assert_eq!(stats["namespaces"]["t"]["vectorCount"], 320);
+    let f = b.call(Fetch, "s", json!({"namespace": "t", "ids": ["r7"]})).unwrap();
+    assert_eq!(f32s(&f["vectors"]["r7"]["values"]), moved);
+    assert_ne!(before["matches"][0]["values"], f["vectors"]["r7"]["values"]);
+}
