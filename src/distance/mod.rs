@@ -84,3 +84,23 @@ pub fn l2_sq(a: &[f32], b: &[f32]) -> f32 {
 pub fn norm(a: &[f32]) -> f32 {
     dot(a, a).sqrt()
 }
+
+/// `Σ a[d] · c[d]` of f32 values against int8 codes, over the shorter.
+#[inline]
+pub fn dot_f32_u8(a: &[f32], c: &[u8]) -> f32 {
+    kernel::dot_f32_u8(a, c)
+}
+
+/// Dot product of two code rows decoded as `min + scale · code`, over the
+/// shortest of the four slices.
+#[inline]
+pub fn dot_codes(mins: &[f32], scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
+    kernel::dot_codes(mins, scales, a, b)
+}
+
+/// Squared euclidean distance of two code rows decoded as
+/// `min + scale · code` (the mins cancel), over the shortest.
+#[inline]
+pub fn l2_sq_codes(scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
+    kernel::l2_sq_codes(scales, a, b)
+}

@@ -55,6 +55,73 @@ pub fn l2_sq(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+// ---- int8 codes: same lanes, same fold, so `simd128` agrees bit for bit --
+
+/// See [`super::scalar::dot_f32_u8`].
+#[inline]
+pub fn dot_f32_u8(a: &[f32], c: &[u8]) -> f32 {
+    let n = a.len().min(c.len());
+    let (a, c) = (&a[..n], &c[..n]);
+    let (ca, cc) = (a.chunks_exact(LANES), c.chunks_exact(LANES));
+    let (ra, rc) = (ca.remainder(), cc.remainder());
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in ca.zip(cc) {
+        for i in 0..LANES {
+            acc[i] += x[i] * y[i] as f32;
+        }
+    }
+    let mut s = reduce(acc);
+    for (x, &y) in ra.iter().zip(rc) {
+        s += x * y as f32;
+    }
+    s
+}
+
+/// See [`super::scalar::dot_codes`].
+#[inline]
+pub fn dot_codes(mins: &[f32], scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
+    let n = mins.len().min(scales.len()).min(a.len()).min(b.len());
+    let (mins, scales, a, b) = (&mins[..n], &scales[..n], &a[..n], &b[..n]);
+    let full = n / LANES * LANES;
+    let mut acc = [0.0f32; LANES];
+    let chunks = mins[..full]
+        .chunks_exact(LANES)
+        .zip(scales[..full].chunks_exact(LANES))
+        .zip(a[..full].chunks_exact(LANES).zip(b[..full].chunks_exact(LANES)));
+    for ((m, k), (x, y)) in chunks {
+        for i in 0..LANES {
+            acc[i] += (m[i] + k[i] * x[i] as f32) * (m[i] + k[i] * y[i] as f32);
+        }
+    }
+    let mut s = reduce(acc);
+    for ((m, k), (&x, &y)) in mins[full..].iter().zip(&scales[full..]).zip(a[full..].iter().zip(&b[full..])) {
+        s += (m + k * x as f32) * (m + k * y as f32);
+    }
+    s
+}
+
+/// See [`super::scalar::l2_sq_codes`].
+#[inline]
+pub fn l2_sq_codes(scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
+    let n = scales.len().min(a.len()).min(b.len());
+    let (scales, a, b) = (&scales[..n], &a[..n], &b[..n]);
+    let full = n / LANES * LANES;
+    let mut acc = [0.0f32; LANES];
+    let chunks = scales[..full].chunks_exact(LANES).zip(a[..full].chunks_exact(LANES).zip(b[..full].chunks_exact(LANES)));
+    for (k, (x, y)) in chunks {
+        for i in 0..LANES {
+            let t = k[i] * (x[i] as f32 - y[i] as f32);
+            acc[i] += t * t;
+        }
+    }
+    let mut s = reduce(acc);
+    for (k, (&x, &y)) in scales[full..].iter().zip(a[full..].iter().zip(&b[full..])) {
+        let t = k * (x as f32 - y as f32);
+        s += t * t;
+    }
+    s
+}
+
 /// Pairwise sum of the accumulators: the upper half folds onto the lower
 /// half until one lane is left (16 → 8 → 4 → 2 → 1), the shape a vector
 /// reduction takes.

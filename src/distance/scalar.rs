@@ -16,3 +16,36 @@ pub fn l2_sq(a: &[f32], b: &[f32]) -> f32 {
     }
     s
 }
+
+// ---- int8 codes (see `crate::index::quant`) --------------------------------
+// A code `c` stands for `min + scale * c`. Each term is rounded exactly as
+// the other kernels round it; only the order of the additions differs.
+
+/// `Σ a[d] · c[d]`: a prepared (pre-scaled) f32 query against codes.
+pub fn dot_f32_u8(a: &[f32], c: &[u8]) -> f32 {
+    let mut s = 0.0f32;
+    for (x, &y) in a.iter().zip(c) {
+        s += x * y as f32;
+    }
+    s
+}
+
+/// `Σ (min[d] + scale[d]·a[d]) · (min[d] + scale[d]·b[d])`: the dot product
+/// of two decoded code rows.
+pub fn dot_codes(mins: &[f32], scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
+    let mut s = 0.0f32;
+    for ((m, k), (&x, &y)) in mins.iter().zip(scales).zip(a.iter().zip(b)) {
+        s += (m + k * x as f32) * (m + k * y as f32);
+    }
+    s
+}
+
+/// `Σ (scale[d]·(a[d] − b[d]))²`: the squared distance of two decoded rows.
+pub fn l2_sq_codes(scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
+    let mut s = 0.0f32;
+    for (k, (&x, &y)) in scales.iter().zip(a.iter().zip(b)) {
+        let t = k * (x as f32 - y as f32);
+        s += t * t;
+    }
+    s
+}

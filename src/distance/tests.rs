@@ -410,3 +410,136 @@ fn error_ratio_probe() {
         wasm_bindgen_test::console_log!("n={n}: worst ratio {worst:.2e}, bound {bound:.2e}");
     }
 }
+
+// ---- int8 code kernels ------------------------------------------------------
+// The same bound: each term (a product of a value and a code, or of two
+// decoded codes, or a squared scaled difference) is rounded exactly as in
+// `scalar`, so only the order of the additions differs.
+
+type DotU8 = fn(&[f32], &[u8]) -> f32;
+type DotCodes = fn(&[f32], &[f32], &[u8], &[u8]) -> f32;
+type L2Codes = fn(&[f32], &[u8], &[u8]) -> f32;
+
+/// Every int8 kernel compiled for this target, with the reference first.
+fn int8_kernels() -> Vec<(&'static str, DotU8, DotCodes, L2Codes)> {
+    let k: Vec<(&'static str, DotU8, DotCodes, L2Codes)> = vec![
+        ("scalar", scalar::dot_f32_u8, scalar::dot_codes, scalar::l2_sq_codes),
+        ("portable", portable::dot_f32_u8, portable::dot_codes, portable::l2_sq_codes),
+        ("dispatch", super::dot_f32_u8, super::dot_codes, super::l2_sq_codes),
+    ];
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let k = [k, vec![("simd128", simd128::dot_f32_u8 as DotU8, simd128::dot_codes as DotCodes, simd128::l2_sq_codes as L2Codes)]]
+        .concat();
+    k
+}
+
+fn codes(rng: &mut Rng, n: usize, below: u64) -> Vec<u8> {
+    (0..n).map(|_| (rng.next_u64() % below) as u8).collect()
+}
+
+/// Σ|tᵢ| of each int8 kernel's terms, rounded to f32 as the kernels do.
+fn int8_mags(a: &[f32], mins: &[f32], scales: &[f32], x: &[u8], y: &[u8]) -> (f64, f64, f64) {
+    let dot: f64 = a.iter().zip(x).map(|(&v, &c)| (v * c as f32).abs() as f64).sum();
+    let pair: f64 = (0..x.len())
+        .map(|d| ((mins[d] + scales[d] * x[d] as f32) * (mins[d] + scales[d] * y[d] as f32)).abs() as f64)
+        .sum();
+    let l2: f64 = (0..x.len())
+        .map(|d| {
+            let t = scales[d] * (x[d] as f32 - y[d] as f32);
+            (t * t) as f64
+        })
+        .sum();
+    (dot, pair, l2)
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn int8_kernels_match_scalar() {
+    let mut rng = Rng::new(21);
+    for n in lengths() {
+        let a = rng.vec(n, Rng::unit);
+        let mins = rng.vec(n, Rng::unit);
+        let scales: Vec<f32> = rng.vec(n, Rng::positive).iter().map(|s| s / 255.0).collect();
+        let (x, y) = (codes(&mut rng, n, 256), codes(&mut rng, n, 256));
+        let (mag_dot, mag_pair, mag_l2) = int8_mags(&a, &mins, &scales, &x, &y);
+        let want = (scalar::dot_f32_u8(&a, &x), scalar::dot_codes(&mins, &scales, &x, &y), scalar::l2_sq_codes(&scales, &x, &y));
+        for (name, dot, pair, l2) in int8_kernels() {
+            assert_close(&format!("dot_f32_u8/{name}"), n, dot(&a, &x), want.0, mag_dot);
+            assert_close(&format!("dot_codes/{name}"), n, pair(&mins, &scales, &x, &y), want.1, mag_pair);
+            assert_close(&format!("l2_sq_codes/{name}"), n, l2(&scales, &x, &y), want.2, mag_l2);
+        }
+    }
+}
+
+/// Small integers (codes below 16, integer mins and scales) keep every
+/// partial sum exact, so every kernel must give the scalar result bit for
+/// bit: an indexing mistake (a lane read twice or skipped) cannot hide in a
+/// tolerance. Both codes extremes (0 and 255) are included. Lengths stop
+/// where a partial sum could pass 2²⁴ and round.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn int8_kernels_exact_on_integers() {
+    let mut rng = Rng::new(22);
+    for n in lengths().filter(|&n| n <= 1536) {
+        let a = rng.vec(n, Rng::small_int);
+        let mins = rng.vec(n, Rng::small_int);
+        let scales: Vec<f32> = (0..n).map(|_| (rng.next_u64() % 3) as f32).collect();
+        let (x, y) = (codes(&mut rng, n, 16), codes(&mut rng, n, 16));
+        let ext: Vec<u8> = (0..n).map(|d| if d % 3 == 0 { 255 } else { 0 }).collect();
+        for (name, dot, pair, l2) in int8_kernels() {
+            assert_eq!(dot(&a, &x), scalar::dot_f32_u8(&a, &x), "dot_f32_u8/{name} n={n}");
+            assert_eq!(pair(&mins, &scales, &x, &y), scalar::dot_codes(&mins, &scales, &x, &y), "dot_codes/{name} n={n}");
+            assert_eq!(l2(&scales, &x, &y), scalar::l2_sq_codes(&scales, &x, &y), "l2_sq_codes/{name} n={n}");
+            if n > 384 {
+                continue; // 255² per term: exact up to here
+            }
+            let ones = vec![1.0f32; n];
+            let want = (n.div_ceil(3) * 255) as f32;
+            assert_eq!(dot(&ones, &ext), want, "dot_f32_u8/{name} n={n} extremes");
+            assert_eq!(l2(&ones, &ext, &vec![0u8; n]), (n.div_ceil(3) * 255 * 255) as f32, "l2_sq_codes/{name} n={n}");
+        }
+    }
+}
+
+/// Mismatched lengths use the shortest input, as the f32 kernels do.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn int8_kernels_use_the_shortest_input() {
+    let mut rng = Rng::new(23);
+    for n in [0, 1, 15, 16, 17, 40, 384] {
+        let a = rng.vec(n + 9, Rng::unit);
+        let mins = rng.vec(n + 5, Rng::unit);
+        let scales = rng.vec(n + 21, Rng::positive);
+        let (x, y) = (codes(&mut rng, n + 3, 256), codes(&mut rng, n, 256));
+        for (name, dot, pair, l2) in int8_kernels() {
+            assert_eq!(dot(&a, &x).to_bits(), dot(&a[..n + 3], &x).to_bits(), "dot_f32_u8/{name} n={n}");
+            assert_eq!(
+                pair(&mins, &scales, &x, &y).to_bits(),
+                pair(&mins[..n], &scales[..n], &x[..n], &y).to_bits(),
+                "dot_codes/{name} n={n}"
+            );
+            assert_eq!(l2(&scales, &x, &y).to_bits(), l2(&scales[..n], &x[..n], &y).to_bits(), "l2_sq_codes/{name} n={n}");
+        }
+    }
+}
+
+/// On wasm the SIMD128 int8 kernels add in `portable`'s order, so an s1
+/// index scores the same in the browser as natively.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[wasm_bindgen_test]
+fn int8_simd128_equals_portable_bit_for_bit() {
+    let mut rng = Rng::new(24);
+    for n in lengths() {
+        let a = rng.vec(n, Rng::unit);
+        let mins = rng.vec(n, Rng::unit);
+        let scales = rng.vec(n, Rng::positive);
+        let (x, y) = (codes(&mut rng, n, 256), codes(&mut rng, n, 256));
+        assert_eq!(simd128::dot_f32_u8(&a, &x).to_bits(), portable::dot_f32_u8(&a, &x).to_bits(), "n={n}");
+        assert_eq!(
+            simd128::dot_codes(&mins, &scales, &x, &y).to_bits(),
+            portable::dot_codes(&mins, &scales, &x, &y).to_bits(),
+            "n={n}"
+        );
+        assert_eq!(simd128::l2_sq_codes(&scales, &x, &y).to_bits(), portable::l2_sq_codes(&scales, &x, &y).to_bits(), "n={n}");
+    }
+}

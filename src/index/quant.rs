@@ -233,7 +233,7 @@ impl QuantizedVectors {
     #[inline]
     pub fn sim(&self, q: &QuantQuery, slot: u32) -> f32 {
         let Some(row) = self.row(slot) else { return f32::NEG_INFINITY };
-        let dot = q.offset + dot_f32_u8(&q.scaled, row);
+        let dot = q.offset + distance::dot_f32_u8(&q.scaled, row);
         let n = self.norms[slot as usize];
         match self.metric {
             Metric::DotProduct => dot,
@@ -256,14 +256,14 @@ impl QuantizedVectors {
             return f32::NEG_INFINITY;
         };
         match self.metric {
-            Metric::Euclidean => -l2_sq_codes(&self.scales, ra, rb),
-            Metric::DotProduct => dot_codes(&self.mins, &self.scales, ra, rb),
+            Metric::Euclidean => -distance::l2_sq_codes(&self.scales, ra, rb),
+            Metric::DotProduct => distance::dot_codes(&self.mins, &self.scales, ra, rb),
             Metric::Cosine => {
                 let denom = self.norms[a as usize] * self.norms[b as usize];
                 if denom == 0.0 {
                     0.0
                 } else {
-                    dot_codes(&self.mins, &self.scales, ra, rb) / denom
+                    distance::dot_codes(&self.mins, &self.scales, ra, rb) / denom
                 }
             }
         }
@@ -293,70 +293,6 @@ impl Space for QuantizedVectors {
     fn slot_query(&self, slot: u32) -> Option<QuantQuery> {
         self.decode(slot).map(|v| self.prepare(&v))
     }
-}
-
-// The kernels below keep 8 independent accumulators so that the compiler can
-// vectorise them without reassociating a single float sum.
-const LANES: usize = 8;
-
-/// `sum_d a[d] * c[d]` over the shorter of the two.
-#[inline]
-fn dot_f32_u8(a: &[f32], c: &[u8]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let (ca, cc) = (a.chunks_exact(LANES), c.chunks_exact(LANES));
-    let (ra, rc) = (ca.remainder(), cc.remainder());
-    for (x, y) in ca.zip(cc) {
-        for i in 0..LANES {
-            acc[i] += x[i] * y[i] as f32;
-        }
-    }
-    let mut s: f32 = acc.iter().sum();
-    for (x, &y) in ra.iter().zip(rc) {
-        s += x * y as f32;
-    }
-    s
-}
-
-/// `sum_d (min_d + scale_d a_d)(min_d + scale_d b_d)` over the shortest.
-#[inline]
-fn dot_codes(mins: &[f32], scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let chunks = mins
-        .chunks_exact(LANES)
-        .zip(scales.chunks_exact(LANES))
-        .zip(a.chunks_exact(LANES).zip(b.chunks_exact(LANES)));
-    for ((m, s), (x, y)) in chunks {
-        for i in 0..LANES {
-            acc[i] += (m[i] + s[i] * x[i] as f32) * (m[i] + s[i] * y[i] as f32);
-        }
-    }
-    let full = a.len().min(b.len()).min(mins.len()).min(scales.len()) / LANES * LANES;
-    let tail = mins[full..].iter().zip(&scales[full..]).zip(a[full..].iter().zip(&b[full..]));
-    let mut sum: f32 = acc.iter().sum();
-    for ((m, s), (x, y)) in tail {
-        sum += (m + s * *x as f32) * (m + s * *y as f32);
-    }
-    sum
-}
-
-/// `sum_d (scale_d (a_d - b_d))^2` over the shortest.
-#[inline]
-fn l2_sq_codes(scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let chunks = scales.chunks_exact(LANES).zip(a.chunks_exact(LANES).zip(b.chunks_exact(LANES)));
-    for (s, (x, y)) in chunks {
-        for i in 0..LANES {
-            let t = s[i] * (x[i] as f32 - y[i] as f32);
-            acc[i] += t * t;
-        }
-    }
-    let full = a.len().min(b.len()).min(scales.len()) / LANES * LANES;
-    let mut sum: f32 = acc.iter().sum();
-    for (s, (x, y)) in scales[full..].iter().zip(a[full..].iter().zip(&b[full..])) {
-        let t = s * (*x as f32 - *y as f32);
-        sum += t * t;
-    }
-    sum
 }
 
 #[cfg(test)]
