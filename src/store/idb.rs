@@ -93,6 +93,9 @@ impl Durability {
 pub struct Stats {
     /// Readwrite transactions committed.
     pub transactions: u64,
+    /// Read-only transactions on the key-value store (`get`, `get_many`,
+    /// `scan`: one each, however many keys).
+    pub reads: u64,
     /// `commit` calls completed successfully.
     pub batches: u64,
     pub puts: u64,
@@ -704,6 +707,7 @@ impl Future for Waiting {
 impl Storage for IdbStorage {
     async fn get(&self, key: &[Part]) -> Result<Option<Vec<u8>>> {
         self.barrier().await;
+        self.inner.stats.borrow_mut().reads += 1;
         let k: JsValue = key_to_js(key).into();
         let v = self
             .with_retry(|db| {
@@ -722,6 +726,7 @@ impl Storage for IdbStorage {
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Vec<u8>>>> {
         self.barrier().await;
+        self.inner.stats.borrow_mut().reads += 1;
         let ks: Vec<JsValue> = keys.iter().map(|k| key_to_js(k).into()).collect();
         let vals = self
             .with_retry(|db| {
@@ -750,6 +755,7 @@ impl Storage for IdbStorage {
 
     async fn scan(&self, prefix: &[Part]) -> Result<Vec<(Key, Vec<u8>)>> {
         self.barrier().await;
+        self.inner.stats.borrow_mut().reads += 1;
         let prefix = prefix.to_vec();
         let (keys, vals) = self
             .with_retry(|db| {

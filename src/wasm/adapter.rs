@@ -88,6 +88,16 @@ fn bytes_from_js(v: &JsValue) -> Result<Vec<u8>> {
     Err(Error::Storage("adapter returned a value that is not a Uint8Array".into()))
 }
 
+/// An adapter's answer to `get`: `undefined`/`null` for a missing key,
+/// else the bytes.
+fn value_from_js(v: &JsValue) -> Result<Option<Vec<u8>>> {
+    if v.is_undefined() || v.is_null() {
+        Ok(None)
+    } else {
+        bytes_from_js(v).map(Some)
+    }
+}
+
 async fn await_call(f: &Function, this: &JsValue, arg: &JsValue, context: &str) -> Result<JsValue> {
     let r = f.call1(this, arg).map_err(|e| js_err(context, e))?;
     if r.is_instance_of::<Promise>() {
@@ -109,11 +119,21 @@ impl JsAdapter {
 impl Storage for JsAdapter {
     async fn get(&self, key: &[Part]) -> Result<Option<Vec<u8>>> {
         let v = await_call(&self.get, &self.obj, &key_to_js(key).into(), "get").await?;
-        if v.is_undefined() || v.is_null() {
-            Ok(None)
-        } else {
-            bytes_from_js(&v).map(Some)
+        value_from_js(&v)
+    }
+
+    /// Every `get` is called before any is awaited, so an adapter over an
+    /// asynchronous store (Durable Object storage, KV, a file) answers them
+    /// together rather than one round trip after another.
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Vec<u8>>>> {
+        let calls = Array::new();
+        for k in keys {
+            calls.push(&self.get.call1(&self.obj, &key_to_js(k).into()).map_err(|e| js_err("get", e))?);
         }
+        // `Promise.all` passes plain (non-promise) answers through as they are.
+        let all = JsFuture::from(Promise::all(&calls)).await.map_err(|e| js_err("get", e))?;
+        let all = all.dyn_into::<Array>().map_err(|_| Error::Storage("adapter get answers are not an array".into()))?;
+        all.iter().map(|v| value_from_js(&v)).collect()
     }
 
     async fn scan(&self, prefix: &[Part]) -> Result<Vec<(Key, Vec<u8>)>> {

@@ -40,6 +40,14 @@ impl Storage for AnyStorage {
             AnyStorage::Idb(s) => s.get(key).await,
         }
     }
+    async fn get_many(&self, keys: &[Key]) -> crate::Result<Vec<Option<Vec<u8>>>> {
+        match self {
+            AnyStorage::Ephemeral(s) => s.get_many(keys).await,
+            AnyStorage::Memory(s) => s.get_many(keys).await,
+            AnyStorage::Js(s) => s.get_many(keys).await,
+            AnyStorage::Idb(s) => s.get_many(keys).await,
+        }
+    }
     async fn scan(&self, prefix: &[Part]) -> crate::Result<Vec<(Key, Vec<u8>)>> {
         match self {
             AnyStorage::Ephemeral(s) => s.scan(prefix).await,

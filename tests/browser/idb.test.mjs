@@ -319,3 +319,46 @@ test('the HNSW graph an ingest builds is stored in IndexedDB when writes pause; 
   assert.equal(out.top, 'r321');
   assert.equal(out.due, 0, 'installed, not rebuilt (a rebuild at load queues a compaction to store it)');
 });
+
+test('s1: a query reads its candidates\' float32 values from IndexedDB in one read transaction; values come back exact', async () => {
+  const page = await harness(browser.context, server.origin);
+  const out = await page.evaluate(async () => {
+    const pc = new C.Pinecone({ name: 's1reads' });
+    await pc.createIndex({
+      name: 's', dimension: 16, metric: 'cosine', conifer: { indexType: 'hnsw' },
+      spec: { pod: { environment: 'local', podType: 's1.x1' } },
+    });
+    const ns = pc.index('s').namespace('t');
+    // 1,200 records: over the 1,000 from which s1 keeps its values in storage only.
+    for (let b = 0; b < 3; b++) {
+      await ns.upsert(Array.from({ length: 400 }, (_, i) => ({ id: `r${b * 400 + i}`, values: vec(b * 400 + i, 16) })));
+    }
+    const db = await pc._engine();
+    await pc._compactNow(db); // the idle compaction (it reads every value) out of the way
+    const reads = () => JSON.parse(db.storageStats()).reads;
+    const r0 = reads();
+    const tops = [];
+    for (let i = 0; i < 20; i++) {
+      const q = await ns.query({ topK: 10, vector: vec(i * 50, 16), includeValues: true });
+      tops.push({ want: `r${i * 50}`, got: q.matches[0].id, n: q.matches.length, values: q.matches[0].values.map(Math.fround), exact: vec(i * 50, 16).map(Math.fround) });
+    }
+    const r1 = reads();
+    const f = await ns.fetch(['r3', 'r777', 'r1199', 'missing']);
+    const r2 = reads();
+    await pc.close();
+    return {
+      queryReads: r1 - r0, fetchReads: r2 - r1, tops,
+      fetched: Object.keys(f.records).sort(),
+      r777: f.records.r777.values.map(Math.fround), exact777: vec(777, 16).map(Math.fround),
+    };
+  });
+  assert.equal(out.queryReads, 20, 'one read transaction per s1 query (all candidates in one get_many)');
+  assert.equal(out.fetchReads, 1, 'one read transaction for a fetch');
+  for (const t of out.tops) {
+    assert.equal(t.got, t.want);
+    assert.equal(t.n, 10);
+    assert.deepEqual(t.values, t.exact, 'includeValues returns the stored float32 values (printed shortest, equal as f32)');
+  }
+  assert.deepEqual(out.fetched, ['r1199', 'r3', 'r777']);
+  assert.deepEqual(out.r777, out.exact777);
+});

@@ -157,7 +157,19 @@ test('the graph built by an ingest is stored once writes pause, and on close; a 
 test('s1 through an adapter: values live under their own keys and come back exactly', async () => {
   const store = memoryAdapter();
   let gets = 0; // reads of stored values
-  const counted = { ...store, get: (k) => { if (k[0] === 'vec') gets += 1; return store.get(k); } };
+  let inFlight = 0;
+  let maxInFlight = 0; // value reads awaited together (a round issues every get before awaiting any)
+  const counted = {
+    ...store,
+    get: async (k) => {
+      if (k[0] !== 'vec') return store.get(k);
+      gets += 1;
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight -= 1;
+      return store.get(k);
+    },
+  };
   const pc = new Pinecone({ storage: counted });
   await pc.createIndex({ name: 's', dimension: 8, metric: 'cosine', spec: { pod: { environment: 'e', podType: 's1.x1' } } });
   // Exact in binary, no two parallel: the base-4 digits of i, then 4, 1.
@@ -173,6 +185,7 @@ test('s1 through an adapter: values live under their own keys and come back exac
   assert.equal(q.matches[0].id, 'r1234');
   assert.deepEqual(q.matches[0].values, vec(1234));
   assert.ok(gets > 0 && gets <= 3 * 3, `rescoring read ${gets} values (3 x topK at most)`);
+  assert.equal(maxInFlight, gets, 'the values of one rescoring round are read concurrently');
   const f = await ns.fetch(['r0', 'r999']);
   assert.deepEqual(f.records.r999.values, vec(999));
   await ns.update({ id: 'r0', metadata: { b: 9 } });
