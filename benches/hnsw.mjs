@@ -376,7 +376,7 @@ function render(run) {
   p();
   p(`Against hora 0.1.1 in wasm (the baseline the original design named): Conifer wasm / hora queries per second at recall@10 ≥ 0.95: ${run.ratios.qps_conifer_wasm_over_hora_at_095 == null ? `– (hora: ${describe('hora-wasm')})` : x(run.ratios.qps_conifer_wasm_over_hora_at_095)}; build time Conifer wasm / hora: ${x(run.ratios.build_conifer_wasm_over_hora)}. Conifer native / hnswlib-node: ${x(run.ratios.qps_conifer_native_over_hnswlib_at_095)} the queries per second at recall ≥ 0.95, ${x(run.ratios.build_conifer_native_over_hnswlib)} the build time.`);
   p();
-  p(`The machine is shared (2 cores; other engineers' builds and tests ran during the run: load average ${run.loadavg.start.map((a) => a.toFixed(1)).join(' / ')} at the start, ${run.loadavg.end.map((a) => a.toFixed(1)).join(' / ')} at the end). Absolute figures move by 10–50% between runs; **the ratios within this one run are what count**.`);
+  p(`The machine is a shared 2-core VM (load average ${run.loadavg.start.map((a) => a.toFixed(1)).join(' / ')} at the start, ${run.loadavg.end.map((a) => a.toFixed(1)).join(' / ')} at the end). Absolute figures move by 10–50% between runs; **the ratios within this one run are what count**.`);
   p();
   // per target
   p('## Queries per second and latency at the target recalls');

@@ -308,7 +308,7 @@ export async function render(run, prev, { root }) {
   );
   parts.push('### Setup\n');
   parts.push(
-    `- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}. **Shared and noisy**: other engineers' builds and tests ran on the same 2 cores during the run (load average ${run.loadavg.start.map((x) => x.toFixed(1)).join(' / ')} at the start, ${run.loadavg.end.map((x) => x.toFixed(1)).join(' / ')} at the end), so absolute figures move between runs; read the ratios within one run (the run-to-run table below shows by how much).`,
+    `- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}. **Shared and noisy** (a 2-core VM; load average ${run.loadavg.start.map((x) => x.toFixed(1)).join(' / ')} at the start, ${run.loadavg.end.map((x) => x.toFixed(1)).join(' / ')} at the end), so absolute figures move between runs; read the ratios within one run (the run-to-run table below shows by how much).`,
   );
   parts.push(`- **Runtimes**: Node ${run.node}; Chromium ${run.chromium ?? '(not run)'} (Debian's, driven by playwright-core ${v['playwright-core']}).`);
   parts.push(
