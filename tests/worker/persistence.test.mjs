@@ -130,3 +130,47 @@ test('a namespace object stores its HNSW graph once writes pause, and reinstalls
     fs.rmSync(gdir, { recursive: true, force: true });
   }
 });
+
+test('s1 at the edge: values kept in Durable Object storage come back exactly, before and after a restart', async () => {
+  const dir2 = tempDir();
+  // Exact in binary, no two parallel: the base-4 digits of i, then 4, 1.
+  const v = (i) => [...Array.from({ length: 6 }, (_, d) => ((i >> (2 * d)) & 3) + 1), 4, 1];
+  const pod = { spec: { pod: { environment: 'us-east1-gcp', pod_type: 's1.x1' } } };
+  let c = await start({ persistDir: dir2 });
+  try {
+    await c.createIndex('s1edge', pod);
+    // 1,200 records: past the 1,000 from which s1 keeps float32 values in storage only.
+    for (let b = 0; b < 2; b++) {
+      const recs = Array.from({ length: 600 }, (_, j) => ({ id: `r${b * 600 + j}`, values: v(b * 600 + j), metadata: { b } }));
+      assert.equal((await c.upsert('s1edge', 't', recs)).status, 200);
+    }
+    const kinds = await (await c.namespaceObject('s1edge', 't')).storedKinds();
+    assert.ok(kinds.includes('vec'), `each record's values under a key of its own: ${kinds}`);
+    const q = await c.query('s1edge', { namespace: 't', topK: 3, vector: v(1111), includeValues: true });
+    assert.equal(q.status, 200, q.text);
+    assert.equal(q.json.matches[0].id, 'r1111');
+    assert.deepEqual(q.json.matches[0].values, v(1111));
+    // A metadata-only update rewrites the whole record: it needs the stored values.
+    const up = await c.req('POST', '/index/s1edge/vectors/update', { body: { namespace: 't', id: 'r7', setMetadata: { b: 9 } } });
+    assert.equal(up.status, 200, up.text);
+    const f = await c.req('GET', '/index/s1edge/vectors/fetch?ids=r7&ids=r1199&namespace=t');
+    assert.deepEqual(f.json.vectors.r7.values, v(7));
+    assert.deepEqual(f.json.vectors.r7.metadata, { b: 9 });
+    assert.deepEqual(f.json.vectors.r1199.values, v(1199));
+  } finally {
+    await c.close();
+  }
+  c = await start({ persistDir: dir2 });
+  try {
+    assert.equal((await c.stats('s1edge')).json.namespaces.t.vectorCount, 1200);
+    const q = await c.query('s1edge', { namespace: 't', topK: 1, id: 'r500', includeValues: true, includeMetadata: true });
+    assert.equal(q.json.matches[0].id, 'r500');
+    assert.deepEqual(q.json.matches[0].values, v(500));
+    const f = await c.req('GET', '/index/s1edge/vectors/fetch?ids=r7&namespace=t');
+    assert.deepEqual(f.json.vectors.r7.values, v(7));
+    assert.deepEqual(f.json.vectors.r7.metadata, { b: 9 });
+  } finally {
+    await c.close();
+    fs.rmSync(dir2, { recursive: true, force: true });
+  }
+});
