@@ -70,11 +70,7 @@ pub fn dot_f32_u8(a: &[f32], c: &[u8]) -> f32 {
             acc[i] += x[i] * y[i] as f32;
         }
     }
-    let mut s = reduce(acc);
-    for (x, &y) in ra.iter().zip(rc) {
-        s += x * y as f32;
-    }
-    s
+    super::scalar::add_dot_f32_u8(reduce(acc), ra, rc)
 }
 
 /// See [`super::scalar::dot_codes`].
@@ -93,11 +89,7 @@ pub fn dot_codes(mins: &[f32], scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
             acc[i] += (m[i] + k[i] * x[i] as f32) * (m[i] + k[i] * y[i] as f32);
         }
     }
-    let mut s = reduce(acc);
-    for ((m, k), (&x, &y)) in mins[full..].iter().zip(&scales[full..]).zip(a[full..].iter().zip(&b[full..])) {
-        s += (m + k * x as f32) * (m + k * y as f32);
-    }
-    s
+    super::scalar::add_dot_codes(reduce(acc), &mins[full..], &scales[full..], &a[full..], &b[full..])
 }
 
 /// See [`super::scalar::l2_sq_codes`].
@@ -114,12 +106,7 @@ pub fn l2_sq_codes(scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
             acc[i] += t * t;
         }
     }
-    let mut s = reduce(acc);
-    for (k, (&x, &y)) in scales[full..].iter().zip(a[full..].iter().zip(&b[full..])) {
-        let t = k * (x as f32 - y as f32);
-        s += t * t;
-    }
-    s
+    super::scalar::add_l2_sq_codes(reduce(acc), &scales[full..], &a[full..], &b[full..])
 }
 
 /// Pairwise sum of the accumulators: the upper half folds onto the lower

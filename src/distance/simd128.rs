@@ -123,11 +123,7 @@ pub fn dot_f32_u8(a: &[f32], c: &[u8]) -> f32 {
             acc[i] = f32x4_add(acc[i], f32x4_mul(x[i], y[i]));
         }
     }
-    let mut s = hsum(acc);
-    for (x, &y) in ra.iter().zip(rc) {
-        s += x * y as f32;
-    }
-    s
+    super::scalar::add_dot_f32_u8(hsum(acc), ra, rc)
 }
 
 /// See [`super::scalar::dot_codes`].
@@ -149,11 +145,7 @@ pub fn dot_codes(mins: &[f32], scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
             acc[i] = f32x4_add(acc[i], f32x4_mul(u, v));
         }
     }
-    let mut s = hsum(acc);
-    for ((m, k), (&x, &y)) in mins[full..].iter().zip(&scales[full..]).zip(a[full..].iter().zip(&b[full..])) {
-        s += (m + k * x as f32) * (m + k * y as f32);
-    }
-    s
+    super::scalar::add_dot_codes(hsum(acc), &mins[full..], &scales[full..], &a[full..], &b[full..])
 }
 
 /// See [`super::scalar::l2_sq_codes`].
@@ -171,10 +163,5 @@ pub fn l2_sq_codes(scales: &[f32], a: &[u8], b: &[u8]) -> f32 {
             acc[i] = f32x4_add(acc[i], f32x4_mul(t, t));
         }
     }
-    let mut s = hsum(acc);
-    for (k, (&x, &y)) in scales[full..].iter().zip(a[full..].iter().zip(&b[full..])) {
-        let t = k * (x as f32 - y as f32);
-        s += t * t;
-    }
-    s
+    super::scalar::add_l2_sq_codes(hsum(acc), &scales[full..], &a[full..], &b[full..])
 }
